@@ -1,0 +1,93 @@
+package observer // import "github.com/visutility/otelcol-retrain/retrainprocessor/internal/observer"
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/visutility/otelcol-retrain/internal/job"
+)
+
+// LatencySLAConfig flags a model whose latency percentile exceeds a threshold.
+type LatencySLAConfig struct {
+	Enabled    bool          `mapstructure:"enabled"`
+	Percentile float64       `mapstructure:"percentile"`
+	Threshold  time.Duration `mapstructure:"threshold"`
+	_          struct{}
+}
+
+// LatencySLAOverride replaces the keys it sets for one model.
+type LatencySLAOverride struct {
+	Enabled    *bool          `mapstructure:"enabled"`
+	Percentile *float64       `mapstructure:"percentile"`
+	Threshold  *time.Duration `mapstructure:"threshold"`
+	_          struct{}
+}
+
+// With returns the config with the override's keys applied.
+func (c LatencySLAConfig) With(o *LatencySLAOverride) LatencySLAConfig {
+	if o == nil {
+		return c
+	}
+	if o.Enabled != nil {
+		c.Enabled = *o.Enabled
+	}
+	if o.Percentile != nil {
+		c.Percentile = *o.Percentile
+	}
+	if o.Threshold != nil {
+		c.Threshold = *o.Threshold
+	}
+	return c
+}
+
+// Validate names the key (prefixed with prefix) and the bad value.
+func (c LatencySLAConfig) Validate(prefix string) []error {
+	if !c.Enabled {
+		return nil
+	}
+	var errs []error
+	if err := validUnitInterval(prefix+"::percentile", c.Percentile, true, true); err != nil {
+		errs = append(errs, err)
+	}
+	if c.Threshold <= 0 {
+		errs = append(errs, fmt.Errorf("%s::threshold must be a positive duration (got %s)", prefix, c.Threshold))
+	}
+	return errs
+}
+
+type latencySLA struct {
+	q           float64
+	thresholdMS float64
+	statistic   string
+}
+
+// NewLatencySLA builds the latency_sla observer.
+func NewLatencySLA(c LatencySLAConfig) Observer {
+	return &latencySLA{
+		q:           c.Percentile,
+		thresholdMS: float64(c.Threshold) / float64(time.Millisecond),
+		statistic:   "p" + strconv.FormatFloat(c.Percentile*100, 'f', -1, 64),
+	}
+}
+
+func (*latencySLA) Name() string { return "latency_sla" }
+
+func (o *latencySLA) Observe(s *Stats) (job.Evidence, bool) {
+	if s.Latency == nil || s.Latency.Count() == 0 {
+		return job.Evidence{}, false
+	}
+	v, ok := s.Latency.Quantile(o.q)
+	if !ok {
+		return job.Evidence{}, false
+	}
+	return job.Evidence{
+		Observer:  o.Name(),
+		Statistic: o.statistic,
+		Value:     v,
+		Threshold: o.thresholdMS,
+		Unit:      "ms",
+		Samples:   s.Latency.Count(),
+		Flagged:   v > o.thresholdMS,
+	}, true
+}

@@ -1,0 +1,69 @@
+package observer // import "github.com/visutility/otelcol-retrain/retrainprocessor/internal/observer"
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/visutility/otelcol-retrain/internal/job"
+)
+
+// ThroughputFloorConfig flags a model serving fewer predictions per second than a floor.
+type ThroughputFloorConfig struct {
+	Enabled bool    `mapstructure:"enabled"`
+	MinRate float64 `mapstructure:"min_rate"`
+	_       struct{}
+}
+
+// ThroughputFloorOverride replaces the keys it sets for one model.
+type ThroughputFloorOverride struct {
+	Enabled *bool    `mapstructure:"enabled"`
+	MinRate *float64 `mapstructure:"min_rate"`
+	_       struct{}
+}
+
+// With returns the config with the override's keys applied.
+func (c ThroughputFloorConfig) With(o *ThroughputFloorOverride) ThroughputFloorConfig {
+	if o == nil {
+		return c
+	}
+	if o.Enabled != nil {
+		c.Enabled = *o.Enabled
+	}
+	if o.MinRate != nil {
+		c.MinRate = *o.MinRate
+	}
+	return c
+}
+
+// Validate names the key (prefixed with prefix) and the bad value.
+func (c ThroughputFloorConfig) Validate(prefix string) []error {
+	if !c.Enabled {
+		return nil
+	}
+	if math.IsNaN(c.MinRate) || math.IsInf(c.MinRate, 0) || c.MinRate <= 0 {
+		return []error{fmt.Errorf("%s::min_rate must be a positive number of predictions per second (got %v)", prefix, c.MinRate)}
+	}
+	return nil
+}
+
+type throughputFloor struct{ min float64 }
+
+// NewThroughputFloor builds the throughput_floor observer.
+func NewThroughputFloor(c ThroughputFloorConfig) Observer { return &throughputFloor{min: c.MinRate} }
+
+func (*throughputFloor) Name() string { return "throughput_floor" }
+
+func (o *throughputFloor) Observe(s *Stats) (job.Evidence, bool) {
+	if s.ThroughputSamples == 0 {
+		return job.Evidence{}, false
+	}
+	return job.Evidence{
+		Observer:  o.Name(),
+		Statistic: "rate",
+		Value:     s.ThroughputRate,
+		Threshold: o.min,
+		Unit:      "/s",
+		Samples:   s.ThroughputSamples,
+		Flagged:   s.ThroughputRate < o.min,
+	}, true
+}

@@ -1,0 +1,70 @@
+package quantile
+
+import "math"
+
+// Sketch layout: scale 6 (base 2^(1/64)) keeps the relative error near 0.54%, and 1024 buckets
+// cover a dynamic range of 2^16 before folding.
+const (
+	SketchScale      int32 = 6
+	SketchMaxBuckets       = 1024
+)
+
+// SketchRelativeError is the relative error of every Sketch quantile, (b-1)/(b+1) for scale 6.
+var SketchRelativeError = relativeError(SketchScale)
+
+// Sketch is a bounded quantile sketch for raw samples, using Exponential's bucket layout at
+// SketchScale. When more than SketchMaxBuckets buckets would be needed it folds the lowest buckets
+// into the lowest kept one (DDSketch's collapsing policy), so high quantiles keep their guarantee.
+// The zero value is an empty Sketch.
+type Sketch struct {
+	zero   uint64
+	total  uint64
+	offset int32
+	counts []uint64
+}
+
+// Add records v. v must be finite and >= 0; values below the smallest normal float64 count as
+// zero, and so do NaN and negative values, which the caller is expected to filter.
+func (s *Sketch) Add(v float64) {
+	s.total++
+	if !(v >= minNormal) {
+		s.zero++
+		return
+	}
+	v = min(v, math.MaxFloat64)
+	s.offset, s.counts = addOne(s.offset, s.counts, SketchMaxBuckets, indexOf(v, SketchScale))
+}
+
+// Merge adds the samples of o to s.
+func (s *Sketch) Merge(o *Sketch) {
+	if o == s {
+		s.zero *= 2
+		s.total *= 2
+		for i := range s.counts {
+			s.counts[i] *= 2
+		}
+		return
+	}
+	s.zero += o.zero
+	s.total += o.total
+	s.offset, s.counts = addRun(s.offset, s.counts, SketchMaxBuckets, int64(o.offset), 0, o.counts)
+}
+
+// Reset empties s, keeping its capacity.
+func (s *Sketch) Reset() {
+	s.zero = 0
+	s.total = 0
+	s.offset = 0
+	s.counts = s.counts[:0]
+}
+
+// Count returns the number of samples added.
+func (s *Sketch) Count() uint64 {
+	return s.total
+}
+
+// Quantile returns the nearest-rank q-quantile (0 < q < 1) within SketchRelativeError of the
+// true one, except below buckets that were folded; ok is false for an empty s or a q outside (0, 1).
+func (s *Sketch) Quantile(q float64) (float64, bool) {
+	return nearestRank(q, s.zero, SketchScale, s.offset, s.counts, s.total)
+}

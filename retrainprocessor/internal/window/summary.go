@@ -1,0 +1,144 @@
+package window // import "github.com/visutility/otelcol-retrain/retrainprocessor/internal/window"
+
+import (
+	"math"
+
+	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/quantile"
+)
+
+// Summary is one evaluation window of a model, merged from its slots. Keep one per evaluator and
+// reuse it: its buffers survive Summarize.
+type Summary struct {
+	// Start and End bound the window in unix nanoseconds, End exclusive.
+	Start, End int64
+
+	kind     Kind
+	bounds   []float64
+	factor   float64
+	explicit []uint64
+	exp      quantile.Exponential
+	sketch   quantile.Sketch
+
+	latCount         uint64
+	latStart, latEnd int64
+	latSeen          bool
+
+	tpSum          float64
+	tpN            uint64
+	tpStart, tpEnd int64
+	tpGaugeSum     float64
+	tpGaugeN       uint64
+
+	accSum float64
+	accN   uint64
+}
+
+func (s *Summary) reset() {
+	clear(s.explicit)
+	s.explicit = s.explicit[:0]
+	s.exp.Reset()
+	s.sketch.Reset()
+	s.latCount, s.latStart, s.latEnd, s.latSeen = 0, 0, 0, false
+	s.tpSum, s.tpN, s.tpStart, s.tpEnd, s.tpGaugeSum, s.tpGaugeN = 0, 0, 0, 0, 0, 0
+	s.accSum, s.accN = 0, 0
+}
+
+func (s *Summary) add(sl *slot) {
+	if sl.latSeen {
+		switch s.kind {
+		case KindExplicit:
+			if len(s.explicit) < len(sl.explicit) {
+				s.explicit = append(s.explicit, make([]uint64, len(sl.explicit)-len(s.explicit))...)
+			}
+			for i, c := range sl.explicit {
+				s.explicit[i] += c
+			}
+		case KindExponential:
+			s.exp.Merge(&sl.exp)
+		case KindSketch:
+			s.sketch.Merge(&sl.sketch)
+		}
+		s.latCount += sl.latCount
+		if !s.latSeen {
+			s.latSeen, s.latStart, s.latEnd = true, sl.latStart, sl.latEnd
+		} else {
+			s.latStart = min(s.latStart, sl.latStart)
+			s.latEnd = max(s.latEnd, sl.latEnd)
+		}
+	}
+	if sl.tpN > 0 {
+		if s.tpN == 0 {
+			s.tpStart, s.tpEnd = sl.tpStart, sl.tpEnd
+		} else {
+			s.tpStart = min(s.tpStart, sl.tpStart)
+			s.tpEnd = max(s.tpEnd, sl.tpEnd)
+		}
+		s.tpSum += sl.tpSum
+		s.tpN += sl.tpN
+	}
+	s.tpGaugeSum += sl.tpGaugeSum
+	s.tpGaugeN += sl.tpGaugeN
+	s.accSum += sl.accSum
+	s.accN += sl.accN
+}
+
+// Count is the number of latency observations in the window.
+func (s *Summary) Count() uint64 { return s.latCount }
+
+// Quantile estimates the q-quantile of latency in ms. See the README for each estimate's error.
+func (s *Summary) Quantile(q float64) (float64, bool) {
+	if s.latCount == 0 {
+		return 0, false
+	}
+	switch s.kind {
+	case KindExplicit:
+		return quantile.Explicit(q, s.bounds, s.explicit)
+	case KindExponential:
+		v, ok := s.exp.Quantile(q)
+		return v * s.factor, ok
+	case KindSketch:
+		return s.sketch.Quantile(q)
+	}
+	return 0, false
+}
+
+// Predictions is the number of predictions the window saw: latency observations, or the
+// throughput counter's total when no latency arrived.
+func (s *Summary) Predictions() uint64 {
+	if s.latCount > 0 {
+		return s.latCount
+	}
+	if s.tpN > 0 && s.tpSum > 0 {
+		return uint64(math.Round(s.tpSum))
+	}
+	return 0
+}
+
+// Throughput returns predictions per second and the samples it rests on (0 = no data). A counter
+// gives its increase over the time it covered; a gauge its mean; with derive and neither, the
+// latency observation count over the time it covered.
+func (s *Summary) Throughput(derive bool) (perSecond float64, samples uint64) {
+	switch {
+	case s.tpN > 0:
+		if span := s.tpEnd - s.tpStart; span > 0 {
+			return s.tpSum / seconds(span), uint64(math.Round(s.tpSum))
+		}
+	case s.tpGaugeN > 0:
+		return s.tpGaugeSum / float64(s.tpGaugeN), s.tpGaugeN
+	case derive && s.latSeen:
+		if span := s.latEnd - s.latStart; span > 0 {
+			return float64(s.latCount) / seconds(span), s.latCount
+		}
+	}
+	return 0, 0
+}
+
+// Accuracy returns the mean accuracy and how many readings it averages (0 = no data).
+func (s *Summary) Accuracy() (mean float64, samples uint64) {
+	if s.accN == 0 {
+		return 0, 0
+	}
+	return s.accSum / float64(s.accN), s.accN
+}
+
+func seconds(ns int64) float64 { return float64(ns) / 1e9 }

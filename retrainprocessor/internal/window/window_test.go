@@ -1,0 +1,191 @@
+package window
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const sec = int64(time.Second)
+
+func TestNewLayout(t *testing.T) {
+	tests := []struct {
+		window, interval time.Duration
+		width            time.Duration
+		span             int64
+	}{
+		{5 * time.Minute, time.Minute, time.Minute, 5},
+		{5 * time.Minute, 45 * time.Second, 15 * time.Second, 20},
+		{30 * time.Second, 5 * time.Second, 5 * time.Second, 6},
+		{time.Minute, time.Minute, time.Minute, 1},
+		// No common divisor gives at most MaxSlots slots: fall back to window/MaxSlots.
+		{10 * time.Minute, 7 * time.Second, 10 * time.Minute / MaxSlots, MaxSlots},
+	}
+	for _, tt := range tests {
+		l := NewLayout(tt.window, tt.interval)
+		assert.Equal(t, int64(tt.width), l.Width, "%s/%s width", tt.window, tt.interval)
+		assert.Equal(t, tt.span, l.Span, "%s/%s span", tt.window, tt.interval)
+	}
+}
+
+func newTestWindow(width time.Duration, span int64) *Window {
+	return New(&Layout{Width: int64(width), Span: span})
+}
+
+func TestSummaryHoldsOnlyTheWindow(t *testing.T) {
+	w := newTestWindow(10*time.Second, 3) // a 30 s window
+	base := 1000 * sec
+	for i := range int64(6) { // one accuracy reading per 10 s slot: 1000 s .. 1050 s
+		require.Equal(t, Added, w.AddAccuracy(base+i*10*sec, float64(i)/10))
+	}
+	var s Summary
+	// The window ending at 1060 s holds the slots of 1030, 1040 and 1050 s.
+	w.Summarize(base+60*sec, &s)
+	mean, n := s.Accuracy()
+	assert.Equal(t, uint64(3), n)
+	assert.InDelta(t, 0.4, mean, 1e-12)
+	assert.Equal(t, base+30*sec, s.Start)
+
+	// The current, unfinished slot is not part of an evaluation ending inside it.
+	w.Summarize(base+55*sec, &s)
+	mean, n = s.Accuracy()
+	assert.Equal(t, uint64(3), n)
+	assert.InDelta(t, 0.3, mean, 1e-12)
+}
+
+func TestSlotsExpireAndAreReused(t *testing.T) {
+	w := newTestWindow(10*time.Second, 3)
+	base := 1000 * sec
+	w.AddAccuracy(base, 0.5)
+	assert.False(t, w.Empty(base+10*sec))
+	// Forty seconds later the ring has moved past the first slot: it is recycled, not merged.
+	w.AddAccuracy(base+40*sec, 0.9)
+	var s Summary
+	w.Summarize(base+50*sec, &s)
+	mean, n := s.Accuracy()
+	assert.Equal(t, uint64(1), n)
+	assert.InDelta(t, 0.9, mean, 1e-12)
+	assert.True(t, w.Empty(base+100*sec), "everything expired")
+}
+
+func TestTooOldObservationsAreRefused(t *testing.T) {
+	w := newTestWindow(10*time.Second, 3)
+	base := 1000 * sec
+	require.Equal(t, Added, w.AddAccuracy(base+100*sec, 0.5))
+	assert.Equal(t, TooOld, w.AddAccuracy(base, 0.5))
+	// Late but still inside the ring: accepted into its own slot.
+	assert.Equal(t, Added, w.AddAccuracy(base+75*sec, 0.5))
+}
+
+func TestLatencyLayoutIsFixedWhileDataIsLive(t *testing.T) {
+	w := newTestWindow(10*time.Second, 3)
+	base := 1000 * sec
+	require.Equal(t, Added, w.AddExplicit(base, base, []float64{10, 100}, []uint64{1, 2, 3}, 6))
+	assert.Equal(t, LayoutMismatch, w.AddExplicit(base, base, []float64{5, 50}, []uint64{1, 2, 3}, 6))
+	assert.Equal(t, LayoutMismatch, w.AddSample(base, 12))
+	// Once the old data expired, a new layout is adopted.
+	assert.Equal(t, Added, w.AddSample(base+100*sec, 12))
+	var s Summary
+	w.Summarize(base+110*sec, &s)
+	assert.Equal(t, uint64(1), s.Count())
+	v, ok := s.Quantile(0.5)
+	require.True(t, ok)
+	assert.InEpsilon(t, 12, v, 0.01)
+}
+
+func TestExplicitQuantileOverSlots(t *testing.T) {
+	w := newTestWindow(10*time.Second, 3)
+	base := 1000 * sec
+	bounds := []float64{100, 200}
+	// 90 fast predictions in one slot, 10 slow ones in the next.
+	w.AddExplicit(base, base+1*sec, bounds, []uint64{90, 0, 0}, 90)
+	w.AddExplicit(base+1*sec, base+11*sec, bounds, []uint64{0, 10, 0}, 10)
+	var s Summary
+	w.Summarize(base+30*sec, &s)
+	assert.Equal(t, uint64(100), s.Count())
+	assert.Equal(t, uint64(100), s.Predictions())
+	// histogram_quantile: rank 99 lies 9/10 into the (100, 200] bucket.
+	v, ok := s.Quantile(0.99)
+	require.True(t, ok)
+	assert.InDelta(t, 190, v, 1e-9)
+}
+
+func TestExponentialQuantileIsScaledToMilliseconds(t *testing.T) {
+	w := newTestWindow(10*time.Second, 3)
+	base := 1000 * sec
+	// Scale 0: bucket index 0 is (1, 2] seconds.
+	require.Equal(t, Added, w.AddExponential(base, base, 1000, 0, 0, []uint64{10}, 0, 10))
+	var s Summary
+	w.Summarize(base+10*sec, &s)
+	v, ok := s.Quantile(0.5)
+	require.True(t, ok)
+	assert.Greater(t, v, 1000.0)
+	assert.LessOrEqual(t, v, 2000.0)
+	// A stream in another unit cannot share the window.
+	assert.Equal(t, LayoutMismatch, w.AddExponential(base, base, 1, 0, 0, []uint64{10}, 0, 10))
+}
+
+func TestThroughput(t *testing.T) {
+	base := 1000 * sec
+	var s Summary
+
+	counter := newTestWindow(10*time.Second, 6)
+	counter.AddCount(base, base+10*sec, 500)
+	counter.AddCount(base+10*sec, base+20*sec, 1500)
+	counter.Summarize(base+60*sec, &s)
+	rate, n := s.Throughput(false)
+	assert.InDelta(t, 100, rate, 1e-9, "2000 predictions over 20 s")
+	assert.Equal(t, uint64(2000), n)
+	assert.Equal(t, uint64(2000), s.Predictions(), "counter total stands in for missing latency")
+
+	gauge := newTestWindow(10*time.Second, 6)
+	gauge.AddRate(base, 40)
+	gauge.AddRate(base+10*sec, 60)
+	gauge.Summarize(base+60*sec, &s)
+	rate, n = s.Throughput(false)
+	assert.InDelta(t, 50, rate, 1e-9)
+	assert.Equal(t, uint64(2), n)
+
+	derived := newTestWindow(10*time.Second, 6)
+	derived.AddExplicit(base, base+10*sec, []float64{1}, []uint64{300, 0}, 300)
+	derived.AddExplicit(base+10*sec, base+20*sec, []float64{1}, []uint64{300, 0}, 300)
+	derived.Summarize(base+60*sec, &s)
+	rate, n = s.Throughput(true)
+	assert.InDelta(t, 30, rate, 1e-9, "600 latency observations over 20 s")
+	assert.Equal(t, uint64(600), n)
+	_, n = s.Throughput(false)
+	assert.Zero(t, n, "without derive a missing throughput metric abstains")
+}
+
+func TestEmptySummaryAbstains(t *testing.T) {
+	w := newTestWindow(10*time.Second, 3)
+	var s Summary
+	w.Summarize(100*sec, &s)
+	_, ok := s.Quantile(0.99)
+	assert.False(t, ok)
+	_, n := s.Accuracy()
+	assert.Zero(t, n)
+	_, n = s.Throughput(true)
+	assert.Zero(t, n)
+	assert.Zero(t, s.Predictions())
+}
+
+func TestAddAllocatesNothingOnceWarm(t *testing.T) {
+	w := newTestWindow(10*time.Second, 3)
+	bounds := []float64{1, 2, 4, 8}
+	counts := []uint64{1, 2, 3, 4, 5}
+	ts := 1000 * sec
+	for range 10 { // warm every slot of the ring
+		w.AddExplicit(ts, ts, bounds, counts, 15)
+		ts += 10 * sec
+	}
+	allocs := testing.AllocsPerRun(200, func() {
+		ts += sec
+		w.AddExplicit(ts, ts, bounds, counts, 15)
+		w.AddAccuracy(ts, 0.5)
+		w.AddCount(ts, ts, 3)
+	})
+	assert.Zero(t, allocs)
+}
