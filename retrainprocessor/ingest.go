@@ -1,0 +1,580 @@
+package retrainprocessor // import "github.com/visutility/otelcol-retrain/retrainprocessor"
+
+import (
+	"context"
+	"hash/maphash"
+	"math"
+	"sync"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/delta"
+	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/quantile"
+	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/window"
+)
+
+// Reasons a watched data point is skipped; values of the `reason` attribute of
+// otelcol_processor_retrain_data_points_skipped.
+const (
+	reasonUnattributed = iota
+	reasonBadValue
+	reasonOverMaxModels
+	reasonUnknownType
+	reasonUnknownUnit
+	reasonOutOfOrder
+	reasonLayoutMismatch
+	reasonTooOld
+	reasonCount
+)
+
+var reasonNames = [reasonCount]string{
+	reasonUnattributed:   "unattributed",
+	reasonBadValue:       "bad_value",
+	reasonOverMaxModels:  "over_max_models",
+	reasonUnknownType:    "unknown_type",
+	reasonUnknownUnit:    "unknown_unit",
+	reasonOutOfOrder:     "out_of_order",
+	reasonLayoutMismatch: "layout_mismatch",
+	reasonTooOld:         "too_old",
+}
+
+const (
+	signalLatency = iota
+	signalThroughput
+	signalAccuracy
+	signalCount
+)
+
+var signalNames = [signalCount]string{"latency", "throughput", "accuracy"}
+
+// Precomputed so recording telemetry allocates nothing.
+var (
+	reasonAttrs [reasonCount]metric.AddOption
+	signalAttrs [signalCount]metric.AddOption
+)
+
+func init() {
+	for i, n := range reasonNames {
+		reasonAttrs[i] = metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", n)))
+	}
+	for i, n := range signalNames {
+		signalAttrs[i] = metric.WithAttributeSet(attribute.NewSet(attribute.String("signal", n)))
+	}
+}
+
+// tally counts one request's outcomes, recorded once per request instead of once per point.
+type tally struct {
+	aggregated [signalCount]int64
+	skipped    [reasonCount]int64
+	newModels  int64
+}
+
+// scratch holds one request's reusable buffers.
+type scratch struct {
+	tally
+	bounds []float64
+	counts []uint64
+	inc    []uint64
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+func (p *retrainProcessor) ingest(ctx context.Context, md pmetric.Metrics) {
+	sc := scratchPool.Get().(*scratch)
+	sc.tally = tally{}
+	now := p.now().UnixNano()
+	rms := md.ResourceMetrics()
+	for i := 0; i < rms.Len(); i++ {
+		p.ingestResource(sc, rms.At(i), now)
+	}
+	p.record(ctx, &sc.tally)
+	scratchPool.Put(sc)
+}
+
+func (p *retrainProcessor) record(ctx context.Context, t *tally) {
+	tb := p.telemetry
+	for i, n := range t.aggregated {
+		if n > 0 {
+			tb.ProcessorRetrainDataPoints.Add(ctx, n, signalAttrs[i])
+		}
+	}
+	for i, n := range t.skipped {
+		if n > 0 {
+			tb.ProcessorRetrainDataPointsSkipped.Add(ctx, n, reasonAttrs[i])
+		}
+	}
+	if t.newModels > 0 {
+		tb.ProcessorRetrainModels.Add(ctx, t.newModels)
+	}
+}
+
+// signalOf says which signal a metric carries, or -1.
+func (p *retrainProcessor) signalOf(name string) int {
+	switch {
+	case name == "":
+		return -1
+	case name == p.cfg.Latency.Metric:
+		return signalLatency
+	case name == p.cfg.Throughput.Metric:
+		return signalThroughput
+	case name == p.cfg.Accuracy.Metric:
+		return signalAccuracy
+	}
+	return -1
+}
+
+// attributeString reads a model or version attribute; only strings and integers name a model.
+func attributeString(v pcommon.Value) (string, bool) {
+	switch v.Type() {
+	case pcommon.ValueTypeStr:
+		s := v.Str()
+		return s, s != ""
+	case pcommon.ValueTypeInt:
+		return v.AsString(), true
+	}
+	return "", false
+}
+
+func (p *retrainProcessor) ingestResource(sc *scratch, rm pmetric.ResourceMetrics, now int64) {
+	attrs := rm.Resource().Attributes()
+	var key modelKey
+	v, ok := attrs.Get(p.cfg.ModelAttribute)
+	if ok {
+		key.model, ok = attributeString(v)
+	}
+	if !ok {
+		sc.skipped[reasonUnattributed] += p.watchedPoints(rm)
+		return
+	}
+	if p.cfg.VersionAttribute != "" {
+		if v, has := attrs.Get(p.cfg.VersionAttribute); has {
+			key.version, _ = attributeString(v)
+		}
+	}
+
+	m := p.lockModel(sc, key, attrs)
+	if m == nil {
+		sc.skipped[reasonOverMaxModels] += p.watchedPoints(rm)
+		return
+	}
+	defer m.mu.Unlock()
+	if m.refresh {
+		attrs.CopyTo(m.resource)
+		m.refresh = false
+	}
+
+	resHash := hashMap(p.models.seed, attrs)
+	sms := rm.ScopeMetrics()
+	for i := 0; i < sms.Len(); i++ {
+		sm := sms.At(i)
+		var scopeHash uint64
+		ms := sm.Metrics()
+		for j := 0; j < ms.Len(); j++ {
+			metric := ms.At(j)
+			signal := p.signalOf(metric.Name())
+			if signal < 0 {
+				continue
+			}
+			if scopeHash == 0 {
+				scope := sm.Scope()
+				scopeHash = mix(resHash ^ maphash.String(p.models.seed, scope.Name()) ^
+					mix(maphash.String(p.models.seed, scope.Version())) ^ hashMap(p.models.seed, scope.Attributes()))
+			}
+			metricHash := mix(scopeHash ^ maphash.String(p.models.seed, metric.Name()))
+			switch signal {
+			case signalLatency:
+				p.ingestLatency(sc, m, metric, metricHash, now)
+			case signalThroughput:
+				p.ingestThroughput(sc, m, metric, metricHash, now)
+			case signalAccuracy:
+				p.ingestAccuracy(sc, m, metric, now)
+			}
+		}
+	}
+}
+
+// lockModel returns the model for key, locked, creating it unless the table is full.
+func (p *retrainProcessor) lockModel(sc *scratch, key modelKey, attrs pcommon.Map) *model {
+	for {
+		m := p.models.get(key, func() *model {
+			sc.newModels++
+			res := pcommon.NewMap()
+			attrs.CopyTo(res)
+			return &model{key: key, window: window.New(&p.layout), resource: res}
+		})
+		if m == nil {
+			return nil
+		}
+		m.mu.Lock()
+		if !m.removed {
+			return m
+		}
+		m.mu.Unlock()
+	}
+}
+
+// watchedPoints counts the data points of watched metrics in rm, for skip accounting.
+func (p *retrainProcessor) watchedPoints(rm pmetric.ResourceMetrics) int64 {
+	var n int64
+	sms := rm.ScopeMetrics()
+	for i := 0; i < sms.Len(); i++ {
+		ms := sms.At(i).Metrics()
+		for j := 0; j < ms.Len(); j++ {
+			if metric := ms.At(j); p.signalOf(metric.Name()) >= 0 {
+				n += int64(pointCount(metric))
+			}
+		}
+	}
+	return n
+}
+
+func pointCount(m pmetric.Metric) int {
+	switch m.Type() {
+	case pmetric.MetricTypeGauge:
+		return m.Gauge().DataPoints().Len()
+	case pmetric.MetricTypeSum:
+		return m.Sum().DataPoints().Len()
+	case pmetric.MetricTypeHistogram:
+		return m.Histogram().DataPoints().Len()
+	case pmetric.MetricTypeExponentialHistogram:
+		return m.ExponentialHistogram().DataPoints().Len()
+	case pmetric.MetricTypeSummary:
+		return m.Summary().DataPoints().Len()
+	}
+	return 0
+}
+
+// pointTime is a point's time, or arrival time when it has none or is ahead of our clock.
+func (p *retrainProcessor) pointTime(ts pcommon.Timestamp, now int64) int64 {
+	t := int64(ts)
+	if t <= 0 || t > now+p.layout.Width {
+		return now
+	}
+	return t
+}
+
+func (sc *scratch) count(r window.Result, signal int) {
+	switch r {
+	case window.Added:
+		sc.aggregated[signal]++
+	case window.TooOld:
+		sc.skipped[reasonTooOld]++
+	case window.LayoutMismatch:
+		sc.skipped[reasonLayoutMismatch]++
+	}
+}
+
+// msPerUnit converts a latency metric's UCUM unit to milliseconds; no unit means ms.
+func msPerUnit(unit string) (float64, bool) {
+	switch unit {
+	case "", "ms":
+		return 1, true
+	case "s":
+		return 1e3, true
+	case "us", "µs", "μs":
+		return 1e-3, true
+	case "ns":
+		return 1e-6, true
+	case "min":
+		return 6e4, true
+	}
+	return 0, false
+}
+
+func (p *retrainProcessor) ingestLatency(sc *scratch, m *model, metric pmetric.Metric, metricHash uint64, now int64) {
+	factor, ok := msPerUnit(metric.Unit())
+	if !ok {
+		sc.skipped[reasonUnknownUnit] += int64(pointCount(metric))
+		return
+	}
+	switch metric.Type() {
+	case pmetric.MetricTypeHistogram:
+		h := metric.Histogram()
+		cumulative := h.AggregationTemporality() == pmetric.AggregationTemporalityCumulative
+		dps := h.DataPoints()
+		for i := 0; i < dps.Len(); i++ {
+			p.ingestHistogram(sc, m, dps.At(i), cumulative, factor, metricHash, now)
+		}
+	case pmetric.MetricTypeExponentialHistogram:
+		h := metric.ExponentialHistogram()
+		cumulative := h.AggregationTemporality() == pmetric.AggregationTemporalityCumulative
+		dps := h.DataPoints()
+		for i := 0; i < dps.Len(); i++ {
+			p.ingestExponential(sc, m, dps.At(i), cumulative, factor, metricHash, now)
+		}
+	case pmetric.MetricTypeGauge:
+		dps := metric.Gauge().DataPoints()
+		for i := 0; i < dps.Len(); i++ {
+			dp := dps.At(i)
+			v, ok := numberValue(dp)
+			if !ok || v < 0 {
+				sc.skipped[reasonBadValue]++
+				continue
+			}
+			sc.count(m.window.AddSample(p.pointTime(dp.Timestamp(), now), v*factor), signalLatency)
+		}
+	default:
+		sc.skipped[reasonUnknownType] += int64(pointCount(metric))
+	}
+}
+
+func (p *retrainProcessor) ingestHistogram(sc *scratch, m *model, dp pmetric.HistogramDataPoint, cumulative bool, factor float64, metricHash uint64, now int64) {
+	if dp.Flags().NoRecordedValue() {
+		sc.skipped[reasonBadValue]++
+		return
+	}
+	bounds, counts := dp.ExplicitBounds(), dp.BucketCounts()
+	if counts.Len() == 0 && dp.Count() == 0 {
+		// An empty point carries no observation and no layout; nothing to add.
+		sc.aggregated[signalLatency]++
+		return
+	}
+	if counts.Len() != bounds.Len()+1 {
+		sc.skipped[reasonBadValue]++
+		return
+	}
+	sc.bounds = sc.bounds[:0]
+	prev := 0.0
+	for i := 0; i < bounds.Len(); i++ {
+		b := bounds.At(i)
+		if math.IsNaN(b) || math.IsInf(b, 0) || b < 0 || (i > 0 && b <= prev) {
+			sc.skipped[reasonBadValue]++
+			return
+		}
+		prev = b
+		sc.bounds = append(sc.bounds, b*factor)
+	}
+	sc.counts = sc.counts[:0]
+	var total uint64
+	for i := 0; i < counts.Len(); i++ {
+		c := counts.At(i)
+		total += c
+		sc.counts = append(sc.counts, c)
+	}
+	if total != dp.Count() {
+		sc.skipped[reasonBadValue]++
+		return
+	}
+	t := p.pointTime(dp.Timestamp(), now)
+	start := int64(dp.StartTimestamp())
+	if !cumulative {
+		if start <= 0 || start > t {
+			start = t
+		}
+		sc.count(m.window.AddExplicit(start, t, sc.bounds, sc.counts, total), signalLatency)
+		return
+	}
+	st := m.stream(mix(metricHash^hashMap(p.models.seed, dp.Attributes())), streamHist)
+	inc, n, prevT, r := st.hist.Next(start, t, total, sc.bounds, sc.counts, sc.inc)
+	sc.inc = inc
+	st.last = t
+	switch r {
+	case delta.Stale:
+		sc.skipped[reasonOutOfOrder]++
+	case delta.Delta:
+		sc.count(m.window.AddExplicit(prevT, t, sc.bounds, inc, n), signalLatency)
+	}
+}
+
+func (p *retrainProcessor) ingestExponential(sc *scratch, m *model, dp pmetric.ExponentialHistogramDataPoint, cumulative bool, factor float64, metricHash uint64, now int64) {
+	if dp.Flags().NoRecordedValue() {
+		sc.skipped[reasonBadValue]++
+		return
+	}
+	scale := dp.Scale()
+	if scale < quantile.MinScale || scale > quantile.MaxScale {
+		sc.skipped[reasonBadValue]++
+		return
+	}
+	neg := dp.Negative().BucketCounts()
+	for i := 0; i < neg.Len(); i++ {
+		if neg.At(i) != 0 { // a negative latency
+			sc.skipped[reasonBadValue]++
+			return
+		}
+	}
+	pos := dp.Positive().BucketCounts()
+	sc.counts = sc.counts[:0]
+	total := dp.ZeroCount()
+	for i := 0; i < pos.Len(); i++ {
+		c := pos.At(i)
+		total += c
+		sc.counts = append(sc.counts, c)
+	}
+	if total != dp.Count() {
+		sc.skipped[reasonBadValue]++
+		return
+	}
+	offset := dp.Positive().Offset()
+	t := p.pointTime(dp.Timestamp(), now)
+	start := int64(dp.StartTimestamp())
+	if !cumulative {
+		if start <= 0 || start > t {
+			start = t
+		}
+		sc.count(m.window.AddExponential(start, t, factor, scale, offset, sc.counts, dp.ZeroCount(), total), signalLatency)
+		return
+	}
+	st := m.stream(mix(metricHash^hashMap(p.models.seed, dp.Attributes())), streamExp)
+	inc, zinc, n, prevT, r := st.exp.Next(start, t, total, dp.ZeroCount(), scale, offset, sc.counts, sc.inc)
+	sc.inc = inc
+	st.last = t
+	switch r {
+	case delta.Stale:
+		sc.skipped[reasonOutOfOrder]++
+	case delta.Delta:
+		sc.count(m.window.AddExponential(prevT, t, factor, scale, offset, inc, zinc, n), signalLatency)
+	}
+}
+
+func (p *retrainProcessor) ingestThroughput(sc *scratch, m *model, metric pmetric.Metric, metricHash uint64, now int64) {
+	switch metric.Type() {
+	case pmetric.MetricTypeSum:
+		sum := metric.Sum()
+		if !sum.IsMonotonic() {
+			sc.skipped[reasonUnknownType] += int64(sum.DataPoints().Len())
+			return
+		}
+		cumulative := sum.AggregationTemporality() == pmetric.AggregationTemporalityCumulative
+		dps := sum.DataPoints()
+		for i := 0; i < dps.Len(); i++ {
+			dp := dps.At(i)
+			v, ok := numberValue(dp)
+			if !ok || v < 0 {
+				sc.skipped[reasonBadValue]++
+				continue
+			}
+			t := p.pointTime(dp.Timestamp(), now)
+			start := int64(dp.StartTimestamp())
+			if !cumulative {
+				if start <= 0 || start > t {
+					start = t
+				}
+				sc.count(m.window.AddCount(start, t, v), signalThroughput)
+				continue
+			}
+			st := m.stream(mix(metricHash^hashMap(p.models.seed, dp.Attributes())), streamSum)
+			inc, prevT, r := st.sum.Next(start, t, v)
+			st.last = t
+			switch r {
+			case delta.Stale:
+				sc.skipped[reasonOutOfOrder]++
+			case delta.Delta:
+				sc.count(m.window.AddCount(prevT, t, inc), signalThroughput)
+			}
+		}
+	case pmetric.MetricTypeGauge:
+		dps := metric.Gauge().DataPoints()
+		for i := 0; i < dps.Len(); i++ {
+			dp := dps.At(i)
+			v, ok := numberValue(dp)
+			if !ok || v < 0 {
+				sc.skipped[reasonBadValue]++
+				continue
+			}
+			sc.count(m.window.AddRate(p.pointTime(dp.Timestamp(), now), v), signalThroughput)
+		}
+	default:
+		sc.skipped[reasonUnknownType] += int64(pointCount(metric))
+	}
+}
+
+func (p *retrainProcessor) ingestAccuracy(sc *scratch, m *model, metric pmetric.Metric, now int64) {
+	if metric.Type() != pmetric.MetricTypeGauge {
+		sc.skipped[reasonUnknownType] += int64(pointCount(metric))
+		return
+	}
+	dps := metric.Gauge().DataPoints()
+	for i := 0; i < dps.Len(); i++ {
+		dp := dps.At(i)
+		v, ok := numberValue(dp)
+		if !ok || v < 0 || v > 1 {
+			sc.skipped[reasonBadValue]++
+			continue
+		}
+		sc.count(m.window.AddAccuracy(p.pointTime(dp.Timestamp(), now), v), signalAccuracy)
+	}
+}
+
+// numberValue reads a number point; NaN, ±Inf, no value and the no-recorded-value flag are bad.
+func numberValue(dp pmetric.NumberDataPoint) (float64, bool) {
+	if dp.Flags().NoRecordedValue() {
+		return 0, false
+	}
+	var v float64
+	switch dp.ValueType() {
+	case pmetric.NumberDataPointValueTypeDouble:
+		v = dp.DoubleValue()
+	case pmetric.NumberDataPointValueTypeInt:
+		v = float64(dp.IntValue())
+	default:
+		return 0, false
+	}
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, false
+	}
+	return v, true
+}
+
+// stream returns the cumulative state of a series, starting a fresh one when its kind changed.
+func (m *model) stream(key uint64, kind uint8) *stream {
+	if m.streams == nil {
+		m.streams = map[uint64]*stream{}
+	}
+	st := m.streams[key]
+	if st == nil {
+		st = &stream{inUse: kind}
+		m.streams[key] = st
+	} else if st.inUse != kind {
+		*st = stream{inUse: kind}
+	}
+	return st
+}
+
+// evictStreams drops the series not seen since before the window's start.
+func (m *model) evictStreams(oldest int64) {
+	for k, st := range m.streams {
+		if st.last < oldest {
+			delete(m.streams, k)
+		}
+	}
+}
+
+// hashMap hashes attributes independently of their order.
+func hashMap(seed maphash.Seed, attrs pcommon.Map) uint64 {
+	var h uint64
+	for k, v := range attrs.All() {
+		h += mix(maphash.String(seed, k) ^ hashValue(seed, v))
+	}
+	return mix(h)
+}
+
+func hashValue(seed maphash.Seed, v pcommon.Value) uint64 {
+	switch v.Type() {
+	case pcommon.ValueTypeStr:
+		return maphash.String(seed, v.Str())
+	case pcommon.ValueTypeInt:
+		return mix(uint64(v.Int()) ^ 0x9e3779b97f4a7c15)
+	case pcommon.ValueTypeDouble:
+		return mix(math.Float64bits(v.Double()) ^ 0xc2b2ae3d27d4eb4f)
+	case pcommon.ValueTypeBool:
+		if v.Bool() {
+			return 0x165667b19e3779f9
+		}
+		return 0x27d4eb2f165667c5
+	}
+	return maphash.String(seed, v.AsString())
+}
+
+// mix is splitmix64's finaliser: it spreads the bits of combined hashes.
+func mix(x uint64) uint64 {
+	x ^= x >> 30
+	x *= 0xbf58476d1ce4e5b9
+	x ^= x >> 27
+	x *= 0x94d049bb133111eb
+	x ^= x >> 31
+	return x
+}
