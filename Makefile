@@ -1,0 +1,99 @@
+# Build, test and run the otelcol-retrain collector distribution.
+#   make build     build _build/otelcol-retrain with ocb (installs the pinned ocb into ./bin)
+#   make test      gofmt check, go vet, go test -race, build, validate every testdata/*.yaml
+#   make run       build, then run the collector on testdata/demo.yaml
+#   make lint      golangci-lint (installed into ./bin); not part of `make test`
+#   make generate  regenerate the processor's mdatagen code from metadata.yaml
+#   make clean     remove _build/ and ./bin
+
+GO      ?= go
+GOFMT   ?= $(shell $(GO) env GOROOT)/bin/gofmt
+BIN_DIR := $(CURDIR)/bin
+
+OCB_VERSION := v0.165.0
+OCB         := $(BIN_DIR)/builder
+OCB_PKG     := go.opentelemetry.io/collector/cmd/builder@$(OCB_VERSION)
+
+GOLANGCI_LINT_VERSION := v2.15.0
+GOLANGCI_LINT         := $(BIN_DIR)/golangci-lint
+GOLANGCI_LINT_PKG     := github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_LINT_VERSION)
+
+BUILDER_CONFIG := builder-config.yaml
+DIST_DIR       := _build
+COLLECTOR      := $(DIST_DIR)/otelcol-retrain
+DEMO_CONFIG    := testdata/demo.yaml
+# Every file directly under testdata/ with a .yaml extension is a collector config; keep other
+# fixtures (inputs, golden files) in subdirectories.
+COLLECTOR_CONFIGS := $(sort $(wildcard testdata/*.yaml))
+
+GO_TEST_FLAGS ?= -race -timeout 10m
+
+.PHONY: all build ocb test fmt-check vet unit-test validate run lint golangci-lint generate clean
+
+all: test
+
+# The steps run in order in one recipe, so `make -j test` cannot interleave them.
+test:
+	@$(MAKE) --no-print-directory fmt-check
+	@$(MAKE) --no-print-directory vet
+	@$(MAKE) --no-print-directory unit-test
+	@$(MAKE) --no-print-directory validate
+
+fmt-check:
+	@echo ">> gofmt check"
+	@files=$$(find . \( -path ./_build -o -path ./internal/tools -o -path ./bin -o -path ./.git \) -prune \
+		-o -name '*.go' -type f -exec $(GOFMT) -l {} +) || { echo "gofmt failed (syntax error?)"; exit 1; }; \
+	if [ -n "$$files" ]; then \
+		echo "These files are not gofmt-formatted (run: gofmt -w <file>):"; \
+		echo "$$files" | sed 's/^/  /'; \
+		exit 1; \
+	fi
+
+vet:
+	@echo ">> go vet"
+	$(GO) vet ./...
+
+unit-test:
+	@echo ">> go test"
+	$(GO) test $(GO_TEST_FLAGS) ./...
+
+# Reinstall ocb when it is missing or not the pinned version.
+ocb:
+	@if ! [ -x "$(OCB)" ] || ! "$(OCB)" version 2>&1 | grep -q '$(OCB_VERSION)'; then \
+		echo ">> installing ocb $(OCB_VERSION) into $(BIN_DIR)"; \
+		GOBIN="$(BIN_DIR)" $(GO) install $(OCB_PKG); \
+	fi
+
+build: ocb
+	@echo ">> building $(COLLECTOR) with ocb"
+	"$(OCB)" --config $(BUILDER_CONFIG)
+
+validate: build
+	@echo ">> validating collector configs: $(COLLECTOR_CONFIGS)"
+	@test -n "$(COLLECTOR_CONFIGS)" || { echo "no collector configs under testdata/*.yaml"; exit 1; }
+	@set -e; for f in $(COLLECTOR_CONFIGS); do \
+		echo "   $$f"; \
+		"./$(COLLECTOR)" validate --config "$$f"; \
+	done
+
+run: build
+	"./$(COLLECTOR)" --config $(DEMO_CONFIG)
+
+# Installed with `go install` into ./bin rather than as a tool of internal/tools, so its large
+# dependency graph never moves mdatagen's.
+golangci-lint:
+	@if ! [ -x "$(GOLANGCI_LINT)" ] || ! "$(GOLANGCI_LINT)" version 2>&1 | grep -q '$(patsubst v%,%,$(GOLANGCI_LINT_VERSION))'; then \
+		echo ">> installing golangci-lint $(GOLANGCI_LINT_VERSION) into $(BIN_DIR)"; \
+		GOBIN="$(BIN_DIR)" $(GO) install $(GOLANGCI_LINT_PKG) || { \
+			echo "error: could not install golangci-lint $(GOLANGCI_LINT_VERSION) ($(GOLANGCI_LINT_PKG)); is the Go module proxy reachable?" >&2; \
+			exit 1; }; \
+	fi
+
+lint: golangci-lint
+	"$(GOLANGCI_LINT)" run ./...
+
+generate:
+	cd retrainprocessor && $(GO) tool -modfile=../internal/tools/go.mod mdatagen metadata.yaml
+
+clean:
+	rm -rf $(DIST_DIR) $(BIN_DIR)
