@@ -14,6 +14,8 @@ import (
 	"go.opentelemetry.io/collector/pipeline"
 	"go.opentelemetry.io/collector/receiver/nopreceiver"
 	"go.opentelemetry.io/collector/receiver/otlpreceiver"
+
+	"github.com/visutility/otelcol-retrain/retrainexporter"
 )
 
 // TestDemoConfigLoadsWithShortSettings guards testdata/demo.yaml, the config `make run` starts:
@@ -27,7 +29,7 @@ func TestDemoConfigLoadsWithShortSettings(t *testing.T) {
 	require.NoError(t, err)
 	factories.Processors, err = otelcol.MakeFactoryMap(NewFactory())
 	require.NoError(t, err)
-	factories.Exporters, err = otelcol.MakeFactoryMap(debugexporter.NewFactory())
+	factories.Exporters, err = otelcol.MakeFactoryMap(debugexporter.NewFactory(), retrainexporter.NewFactory())
 	require.NoError(t, err)
 
 	cfg, err := otelcoltest.LoadConfigAndValidate(filepath.Join("..", "testdata", "demo.yaml"), factories)
