@@ -156,8 +156,9 @@ func (p *retrainProcessor) emit(ctx context.Context, ld plog.Logs) {
 		e.pending = append(e.pending, make([][]plog.Logs, len(p.logs)-len(e.pending))...)
 	}
 	for i, next := range p.logs {
+		// Every pipeline but the last gets its own copy: a consumer may change what it receives.
 		batch := ld
-		if i > 0 && ld.LogRecordCount() > 0 && next.Capabilities().MutatesData {
+		if i < len(p.logs)-1 && ld.LogRecordCount() > 0 {
 			batch = plog.NewLogs()
 			ld.CopyTo(batch)
 		}

@@ -155,18 +155,15 @@ func (p *retrainProcessor) ingestResource(sc *scratch, rm pmetric.ResourceMetric
 		}
 	}
 
-	m := p.lockModel(sc, key, attrs)
-	if m == nil {
-		sc.skipped[reasonOverMaxModels] += p.watchedPoints(rm)
-		return
-	}
-	defer m.mu.Unlock()
-	if m.refresh {
-		attrs.CopyTo(m.resource)
-		m.refresh = false
-	}
-
-	resHash := hashMap(p.models.seed, attrs)
+	// The model is looked up at the first watched metric, so resources that carry only other
+	// metrics never take a place in the table.
+	var m *model
+	var resHash uint64
+	defer func() {
+		if m != nil {
+			m.mu.Unlock()
+		}
+	}()
 	sms := rm.ScopeMetrics()
 	for i := 0; i < sms.Len(); i++ {
 		sm := sms.At(i)
@@ -177,6 +174,17 @@ func (p *retrainProcessor) ingestResource(sc *scratch, rm pmetric.ResourceMetric
 			signal := p.signalOf(metric.Name())
 			if signal < 0 {
 				continue
+			}
+			if m == nil {
+				if m = p.lockModel(sc, key, attrs); m == nil {
+					sc.skipped[reasonOverMaxModels] += p.watchedPoints(rm)
+					return
+				}
+				if m.refresh {
+					attrs.CopyTo(m.resource)
+					m.refresh = false
+				}
+				resHash = hashMap(p.models.seed, attrs)
 			}
 			if scopeHash == 0 {
 				scope := sm.Scope()

@@ -10,6 +10,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/consumer/consumertest"
@@ -585,4 +586,52 @@ func TestIngestDoesNotWaitForEvaluation(t *testing.T) {
 	close(stop)
 	wg.Wait()
 	assert.Len(t, h.metrics.AllMetrics(), 30*len(apps))
+}
+
+func TestResourcesWithoutWatchedMetricsTakeNoModelPlace(t *testing.T) {
+	h := newHarness(t, testConfig(), t0)
+	md := pmetric.NewMetrics()
+	rm := md.ResourceMetrics().AppendEmpty()
+	rm.Resource().Attributes().PutStr("ml.model.id", "fraud-detector")
+	g := rm.ScopeMetrics().AppendEmpty().Metrics().AppendEmpty()
+	g.SetName("process.cpu.utilization")
+	g.SetEmptyGauge().DataPoints().AppendEmpty().SetDoubleValue(0.5)
+	h.consume(md)
+	assert.Zero(t, h.p.models.count.Load())
+	assert.Len(t, h.metrics.AllMetrics(), 1)
+}
+
+func TestEveryLogsPipelineReceivesTheJobs(t *testing.T) {
+	cfg := testConfig()
+	f := NewFactory()
+	set := processortest.NewNopSettings(metadata.Type)
+	first, second := new(consumertest.LogsSink), new(consumertest.LogsSink)
+	mp, err := f.CreateMetrics(context.Background(), set, cfg, consumertest.NewNop())
+	require.NoError(t, err)
+	lp1, err := f.CreateLogs(context.Background(), set, cfg, first)
+	require.NoError(t, err)
+	lp2, err := f.CreateLogs(context.Background(), set, cfg, second)
+	require.NoError(t, err)
+	p := mp.(*metricsProcessor).shared
+	p.wait = func(time.Duration) <-chan time.Time { return nil }
+	for _, c := range []interface {
+		Start(context.Context, component.Host) error
+	}{mp, lp1, lp2} {
+		require.NoError(t, c.Start(context.Background(), componenttest.NewNopHost()))
+	}
+	defer func() { require.NoError(t, mp.Shutdown(context.Background())) }()
+
+	a := newApp("fraud-api", "fraud-detector", "", t0.Add(-time.Hour))
+	a.accuracy = 0.5
+	for at := t0.Add(-295 * time.Second); at.Before(t0); at = at.Add(10 * time.Second) {
+		a.serve(20, 20)
+		require.NoError(t, mp.ConsumeMetrics(context.Background(), a.export(at)))
+	}
+	p.evaluate(context.Background(), t0)
+	require.Equal(t, 1, countRecords(first.AllLogs()))
+	require.Equal(t, 1, countRecords(second.AllLogs()))
+	// Each pipeline owns what it received: changing one leaves the other intact.
+	first.AllLogs()[0].ResourceLogs().At(0).Resource().Attributes().PutStr("changed", "yes")
+	_, changed := second.AllLogs()[0].ResourceLogs().At(0).Resource().Attributes().Get("changed")
+	assert.False(t, changed)
 }
