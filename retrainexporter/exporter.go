@@ -242,7 +242,7 @@ func (e *retrainExporter) post(ctx context.Context, j job.Job, body []byte) erro
 	if err != nil {
 		return fmt.Errorf("post job %q to the trainer: %w", j.ID, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	excerpt := readExcerpt(resp.Body)
 
 	code := resp.StatusCode

@@ -70,7 +70,7 @@ func TestRetryableAnswersAreRetriedWithTheSameWebhookID(t *testing.T) {
 		{"connection dropped", func(w http.ResponseWriter) {
 			conn, _, err := w.(http.Hijacker).Hijack()
 			if err == nil {
-				conn.Close()
+				_ = conn.Close()
 			}
 		}, "transport"},
 	}

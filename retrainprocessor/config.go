@@ -3,7 +3,6 @@ package retrainprocessor // import "github.com/visutility/otelcol-retrain/retrai
 import (
 	"errors"
 	"fmt"
-	"math"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -217,5 +216,3 @@ func (obs ObserversConfig) build() []observer.Observer {
 	}
 	return out
 }
-
-func isFinite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }

@@ -113,14 +113,14 @@ func (p *retrainProcessor) record(ctx context.Context, t *tally) {
 
 // signalOf says which signal a metric carries, or -1.
 func (p *retrainProcessor) signalOf(name string) int {
-	switch {
-	case name == "":
+	switch name {
+	case "":
 		return -1
-	case name == p.cfg.Latency.Metric:
+	case p.cfg.Latency.Metric:
 		return signalLatency
-	case name == p.cfg.Throughput.Metric:
+	case p.cfg.Throughput.Metric:
 		return signalThroughput
-	case name == p.cfg.Accuracy.Metric:
+	case p.cfg.Accuracy.Metric:
 		return signalAccuracy
 	}
 	return -1

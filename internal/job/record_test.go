@@ -157,7 +157,7 @@ func TestDecodeRejectsMalformedRecords(t *testing.T) {
 		{name: "timestamp_missing", mutate: func(lr plog.LogRecord) { lr.SetTimestamp(0) }, wantMsg: "timestamp: missing"},
 
 		{name: "body_str", mutate: func(lr plog.LogRecord) { lr.Body().SetStr("{}") }, wantMsg: "body: want Map, got Str"},
-		{name: "body_empty", mutate: func(lr plog.LogRecord) { lr.Body().FromRaw(nil) }, wantMsg: "body: want Map, got Empty"},
+		{name: "body_empty", mutate: func(lr plog.LogRecord) { _ = lr.Body().FromRaw(nil) }, wantMsg: "body: want Map, got Empty"},
 		{name: "schema_version_missing", mutate: removeBody([]string{"schema_version"}), wantIs: ErrUnsupportedSchema, wantMsg: "body.schema_version: missing"},
 		{name: "schema_version_2", mutate: body([]string{"schema_version"}, num(2)), wantIs: ErrUnsupportedSchema, wantMsg: "body.schema_version"},
 		{name: "schema_version_0", mutate: body([]string{"schema_version"}, num(0)), wantIs: ErrUnsupportedSchema, wantMsg: "body.schema_version"},

@@ -6,7 +6,7 @@ import "math"
 // cover a dynamic range of 2^16 before folding.
 const (
 	SketchScale      int32 = 6
-	SketchMaxBuckets       = 1024
+	SketchMaxBuckets int   = 1024
 )
 
 // SketchRelativeError is the relative error of every Sketch quantile, (b-1)/(b+1) for scale 6.

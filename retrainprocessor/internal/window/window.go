@@ -72,20 +72,19 @@ type slot struct {
 	// epoch+1 of the slot's span (time / width); 0 marks a slot never used.
 	tag int64
 
-	latCount           uint64
-	latStart, latEnd   int64
-	explicit           []uint64
-	exp                quantile.Exponential
-	sketch             quantile.Sketch
-	tpSum              float64
-	tpN                uint64
-	tpStart, tpEnd     int64
-	tpGaugeSum         float64
-	tpGaugeN           uint64
-	accSum             float64
-	accN               uint64
-	latSeen, tpSeen    bool
-	accSeen, gaugeSeen bool
+	latCount         uint64
+	latStart, latEnd int64
+	explicit         []uint64
+	exp              quantile.Exponential
+	sketch           quantile.Sketch
+	tpSum            float64
+	tpN              uint64
+	tpStart, tpEnd   int64
+	tpGaugeSum       float64
+	tpGaugeN         uint64
+	accSum           float64
+	accN             uint64
+	latSeen          bool
 }
 
 func (s *slot) reset(tag int64) {
