@@ -1,7 +1,9 @@
 # Build, test and run the otelcol-retrain collector distribution.
 #   make build     build _build/otelcol-retrain with ocb (installs the pinned ocb into ./bin)
-#   make test      gofmt check, go vet, go test -race, build, validate every testdata/*.yaml
-#   make run       build, then run the collector on testdata/demo.yaml
+#   make test      gofmt check, go vet, go test -race, build, validate every testdata/*.yaml, e2e
+#   make e2e       build, then the black-box end-to-end tests of the binary (build tag e2e)
+#   make run       build, then the demo (cmd/retrain-demo): the collector on testdata/demo.yaml,
+#                  three serving apps and a trainer webhook; exits 0 once the expected jobs arrived
 #   make lint      golangci-lint (installed into ./bin); not part of `make test`
 #   make generate  regenerate the processor's mdatagen code from metadata.yaml
 #   make clean     remove _build/ and ./bin
@@ -28,7 +30,7 @@ COLLECTOR_CONFIGS := $(sort $(wildcard testdata/*.yaml))
 
 GO_TEST_FLAGS ?= -race -timeout 10m
 
-.PHONY: all build ocb test fmt-check vet unit-test validate run lint golangci-lint generate clean
+.PHONY: all build ocb test fmt-check vet unit-test validate e2e run lint golangci-lint generate clean
 
 all: test
 
@@ -38,6 +40,7 @@ test:
 	@$(MAKE) --no-print-directory vet
 	@$(MAKE) --no-print-directory unit-test
 	@$(MAKE) --no-print-directory validate
+	@$(MAKE) --no-print-directory e2e
 
 fmt-check:
 	@echo ">> gofmt check"
@@ -76,8 +79,16 @@ validate: build
 		"./$(COLLECTOR)" validate --config "$$f"; \
 	done
 
+# The tests start ./$(COLLECTOR) as a subprocess; vet first, since `make vet` skips tagged files.
+E2E_FLAGS ?= -race -count=1 -timeout 5m
+
+e2e: build
+	@echo ">> end-to-end tests of $(COLLECTOR)"
+	$(GO) vet -tags e2e ./e2e/...
+	E2E_COLLECTOR="$(CURDIR)/$(COLLECTOR)" $(GO) test -tags e2e $(E2E_FLAGS) ./e2e/...
+
 run: build
-	"./$(COLLECTOR)" --config $(DEMO_CONFIG)
+	$(GO) run ./cmd/retrain-demo -collector "./$(COLLECTOR)" -config $(DEMO_CONFIG)
 
 # Installed with `go install` into ./bin rather than as a tool of internal/tools, so its large
 # dependency graph never moves mdatagen's.

@@ -1,0 +1,139 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"bytes"
+	"net"
+	"os"
+	"testing"
+	"text/template"
+
+	"github.com/stretchr/testify/require"
+)
+
+// config is what varies between the collector configs of the tests.
+type config struct {
+	GRPC, HTTP, Telemetry string // listen addresses
+	TrainerURL            string
+	Secret                string
+	MinSamples            int
+	MaxModels             int
+	Sink                  string // OTLP/gRPC backend for the metrics pipeline; "" sends metrics to debug
+	QueueDir              string // file_storage directory for a persistent sending queue; "" keeps it in memory
+}
+
+// The processor evaluates every second over 5s windows, so a test sees a decision within seconds.
+var configTemplate = template.Must(template.New("config").Parse(`
+receivers:
+  otlp:
+    protocols:
+      grpc: {endpoint: "{{.GRPC}}"}
+      http: {endpoint: "{{.HTTP}}"}
+  nop:
+
+processors:
+  retrain:
+    evaluation_interval: 1s
+    window: 5s
+    min_samples: {{.MinSamples}}
+    max_models: {{.MaxModels}}
+    strategy: {cooldown: 1h}
+
+exporters:
+{{- if .Sink}}
+  otlp_grpc/sink:
+    endpoint: "{{.Sink}}"
+    tls: {insecure: true}
+{{- else}}
+  debug:
+    verbosity: basic
+    sampling_initial: 1
+    sampling_thereafter: 1000000
+{{- end}}
+  retrain:
+    endpoint: "{{.TrainerURL}}"
+    signing_secret: "{{.Secret}}"
+    timeout: 2s
+    retry_on_failure: {initial_interval: 100ms, max_interval: 500ms}
+{{- if .QueueDir}}
+    sending_queue: {storage: file_storage}
+
+extensions:
+  file_storage:
+    directory: "{{.QueueDir}}"
+    create_directory: true
+{{- end}}
+
+service:
+{{- if .QueueDir}}
+  extensions: [file_storage]
+{{- end}}
+  telemetry:
+    metrics:
+      readers:
+        - pull:
+            exporter:
+              prometheus: {host: 127.0.0.1, port: {{.TelemetryPort}}}
+  pipelines:
+    metrics:
+      receivers: [otlp]
+      processors: [retrain]
+      exporters: [{{if .Sink}}otlp_grpc/sink{{else}}debug{{end}}]
+    logs/retrain:
+      receivers: [nop]
+      processors: [retrain]
+      exporters: [retrain]
+`))
+
+// TelemetryPort is the port of Telemetry, for the template.
+func (c config) TelemetryPort() string {
+	_, port, _ := net.SplitHostPort(c.Telemetry)
+	return port
+}
+
+// newConfig returns a config with fresh ports, aimed at trainerURL.
+func newConfig(t *testing.T, trainerURL, secret string) config {
+	return config{
+		GRPC:       freeAddr(t),
+		HTTP:       freeAddr(t),
+		Telemetry:  freeAddr(t),
+		TrainerURL: trainerURL,
+		Secret:     secret,
+		MinSamples: 200,
+		MaxModels:  100,
+	}
+}
+
+// withFreshPorts returns c listening elsewhere, for a second collector on the same settings.
+func (c config) withFreshPorts(t *testing.T) config {
+	c.GRPC, c.HTTP, c.Telemetry = freeAddr(t), freeAddr(t), freeAddr(t)
+	return c
+}
+
+func (c config) render(t *testing.T) string {
+	t.Helper()
+	var b bytes.Buffer
+	require.NoError(t, configTemplate.Execute(&b, c))
+	return b.String()
+}
+
+// writeConfig writes a collector config into the test's temp dir.
+func writeConfig(t *testing.T, yaml string) string {
+	t.Helper()
+	f, err := os.CreateTemp(t.TempDir(), "collector-*.yaml")
+	require.NoError(t, err)
+	_, err = f.WriteString(yaml)
+	require.NoError(t, err)
+	require.NoError(t, f.Close())
+	return f.Name()
+}
+
+// freeAddr returns a loopback address nobody listens on right now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	return ln.Addr().String()
+}
