@@ -45,7 +45,7 @@ func createDefaultConfig() component.Config {
 	client.Timeout = 10 * time.Second
 	retry := configretry.NewDefaultBackOffConfig()
 	// A retrain request must survive a trainer outage of any length: retry until it is delivered
-	// or refused. The queue bounds what waits.
+	// or refused. The queue bounds what waits; only a persistent queue keeps it across a stop.
 	retry.MaxElapsedTime = 0
 	return &Config{
 		ClientConfig: client,

@@ -289,13 +289,16 @@ func readExcerpt(r io.Reader) string {
 	buf := make([]byte, bodyExcerptBytes)
 	n, _ := io.ReadFull(r, buf)
 	_, _ = io.Copy(io.Discard, io.LimitReader(r, 64<<10))
-	s := strings.Map(func(r rune) rune {
+	s := strings.TrimSpace(strings.Map(func(r rune) rune {
 		if unicode.IsPrint(r) {
 			return r
 		}
 		return ' '
-	}, string(buf[:n]))
-	return strings.TrimSpace(s)
+	}, string(buf[:n])))
+	if s == "" {
+		return "(empty body)"
+	}
+	return s
 }
 
 // appendRecord copies one record, with its resource and scope, into dst.

@@ -343,3 +343,9 @@ func TestUnreachableTrainerIsATransportError(t *testing.T) {
 	var perm *permanentError
 	assert.False(t, asPermanent(err, &perm))
 }
+
+func TestReadExcerpt(t *testing.T) {
+	assert.Equal(t, "(empty body)", readExcerpt(strings.NewReader("")))
+	assert.Equal(t, "bad request", readExcerpt(strings.NewReader("  bad\x00request\n")))
+	assert.Len(t, readExcerpt(strings.NewReader(strings.Repeat("x", 5000))), bodyExcerptBytes)
+}
