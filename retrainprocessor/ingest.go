@@ -75,6 +75,7 @@ type tally struct {
 // scratch holds one request's reusable buffers.
 type scratch struct {
 	tally
+	series series
 	bounds []float64
 	counts []uint64
 	inc    []uint64
@@ -91,6 +92,7 @@ func (p *retrainProcessor) ingest(ctx context.Context, md pmetric.Metrics) {
 		p.ingestResource(sc, rms.At(i), now)
 	}
 	p.record(ctx, &sc.tally)
+	sc.series = series{} // do not keep the request alive from the pool
 	scratchPool.Put(sc)
 }
 
@@ -158,7 +160,7 @@ func (p *retrainProcessor) ingestResource(sc *scratch, rm pmetric.ResourceMetric
 	// The model is looked up at the first watched metric, so resources that carry only other
 	// metrics never take a place in the table.
 	var m *model
-	var resHash uint64
+	sc.series.forResource(p.models.seed, attrs)
 	defer func() {
 		if m != nil {
 			m.mu.Unlock()
@@ -167,7 +169,7 @@ func (p *retrainProcessor) ingestResource(sc *scratch, rm pmetric.ResourceMetric
 	sms := rm.ScopeMetrics()
 	for i := 0; i < sms.Len(); i++ {
 		sm := sms.At(i)
-		var scopeHash uint64
+		sc.series.forScope(sm)
 		ms := sm.Metrics()
 		for j := 0; j < ms.Len(); j++ {
 			metric := ms.At(j)
@@ -184,19 +186,13 @@ func (p *retrainProcessor) ingestResource(sc *scratch, rm pmetric.ResourceMetric
 					attrs.CopyTo(m.resource)
 					m.refresh = false
 				}
-				resHash = hashMap(p.models.seed, attrs)
 			}
-			if scopeHash == 0 {
-				scope := sm.Scope()
-				scopeHash = mix(resHash ^ maphash.String(p.models.seed, scope.Name()) ^
-					mix(maphash.String(p.models.seed, scope.Version())) ^ hashMap(p.models.seed, scope.Attributes()))
-			}
-			metricHash := mix(scopeHash ^ maphash.String(p.models.seed, metric.Name()))
+			sc.series.forMetric(metric.Name())
 			switch signal {
 			case signalLatency:
-				p.ingestLatency(sc, m, metric, metricHash, now)
+				p.ingestLatency(sc, m, metric, now)
 			case signalThroughput:
-				p.ingestThroughput(sc, m, metric, metricHash, now)
+				p.ingestThroughput(sc, m, metric, now)
 			case signalAccuracy:
 				p.ingestAccuracy(sc, m, metric, now)
 			}
@@ -292,7 +288,7 @@ func msPerUnit(unit string) (float64, bool) {
 	return 0, false
 }
 
-func (p *retrainProcessor) ingestLatency(sc *scratch, m *model, metric pmetric.Metric, metricHash uint64, now int64) {
+func (p *retrainProcessor) ingestLatency(sc *scratch, m *model, metric pmetric.Metric, now int64) {
 	factor, ok := msPerUnit(metric.Unit())
 	if !ok {
 		sc.skipped[reasonUnknownUnit] += int64(pointCount(metric))
@@ -304,14 +300,14 @@ func (p *retrainProcessor) ingestLatency(sc *scratch, m *model, metric pmetric.M
 		cumulative := h.AggregationTemporality() == pmetric.AggregationTemporalityCumulative
 		dps := h.DataPoints()
 		for i := 0; i < dps.Len(); i++ {
-			p.ingestHistogram(sc, m, dps.At(i), cumulative, factor, metricHash, now)
+			p.ingestHistogram(sc, m, dps.At(i), cumulative, factor, now)
 		}
 	case pmetric.MetricTypeExponentialHistogram:
 		h := metric.ExponentialHistogram()
 		cumulative := h.AggregationTemporality() == pmetric.AggregationTemporalityCumulative
 		dps := h.DataPoints()
 		for i := 0; i < dps.Len(); i++ {
-			p.ingestExponential(sc, m, dps.At(i), cumulative, factor, metricHash, now)
+			p.ingestExponential(sc, m, dps.At(i), cumulative, factor, now)
 		}
 	case pmetric.MetricTypeGauge:
 		dps := metric.Gauge().DataPoints()
@@ -329,7 +325,7 @@ func (p *retrainProcessor) ingestLatency(sc *scratch, m *model, metric pmetric.M
 	}
 }
 
-func (p *retrainProcessor) ingestHistogram(sc *scratch, m *model, dp pmetric.HistogramDataPoint, cumulative bool, factor float64, metricHash uint64, now int64) {
+func (p *retrainProcessor) ingestHistogram(sc *scratch, m *model, dp pmetric.HistogramDataPoint, cumulative bool, factor float64, now int64) {
 	if dp.Flags().NoRecordedValue() {
 		sc.skipped[reasonBadValue]++
 		return
@@ -344,16 +340,22 @@ func (p *retrainProcessor) ingestHistogram(sc *scratch, m *model, dp pmetric.His
 		sc.skipped[reasonBadValue]++
 		return
 	}
-	sc.bounds = sc.bounds[:0]
-	prev := 0.0
-	for i := 0; i < bounds.Len(); i++ {
-		b := bounds.At(i)
-		if math.IsNaN(b) || math.IsInf(b, 0) || b < 0 || (i > 0 && b <= prev) {
-			sc.skipped[reasonBadValue]++
-			return
+	// Points of a model nearly always carry the bounds its window already holds: then they were
+	// validated when adopted and need no copy.
+	ms := m.window.Bounds()
+	if !sameBounds(bounds, factor, ms) {
+		sc.bounds = sc.bounds[:0]
+		prev := 0.0
+		for i := 0; i < bounds.Len(); i++ {
+			b := bounds.At(i)
+			if math.IsNaN(b) || math.IsInf(b, 0) || b < 0 || (i > 0 && b <= prev) {
+				sc.skipped[reasonBadValue]++
+				return
+			}
+			prev = b
+			sc.bounds = append(sc.bounds, b*factor)
 		}
-		prev = b
-		sc.bounds = append(sc.bounds, b*factor)
+		ms = sc.bounds
 	}
 	sc.counts = sc.counts[:0]
 	var total uint64
@@ -372,22 +374,22 @@ func (p *retrainProcessor) ingestHistogram(sc *scratch, m *model, dp pmetric.His
 		if start <= 0 || start > t {
 			start = t
 		}
-		sc.count(m.window.AddExplicit(start, t, sc.bounds, sc.counts, total), signalLatency)
+		sc.count(m.window.AddExplicit(start, t, ms, sc.counts, total), signalLatency)
 		return
 	}
-	st := m.stream(mix(metricHash^hashMap(p.models.seed, dp.Attributes())), streamHist)
-	inc, n, prevT, r := st.hist.Next(start, t, total, sc.bounds, sc.counts, sc.inc)
+	st := m.stream(sc.series.key(dp.Attributes()), streamHist)
+	inc, n, prevT, r := st.hist.Next(start, t, total, ms, sc.counts, sc.inc)
 	sc.inc = inc
 	st.last = t
 	switch r {
 	case delta.Stale:
 		sc.skipped[reasonOutOfOrder]++
 	case delta.Delta:
-		sc.count(m.window.AddExplicit(prevT, t, sc.bounds, inc, n), signalLatency)
+		sc.count(m.window.AddExplicit(prevT, t, ms, inc, n), signalLatency)
 	}
 }
 
-func (p *retrainProcessor) ingestExponential(sc *scratch, m *model, dp pmetric.ExponentialHistogramDataPoint, cumulative bool, factor float64, metricHash uint64, now int64) {
+func (p *retrainProcessor) ingestExponential(sc *scratch, m *model, dp pmetric.ExponentialHistogramDataPoint, cumulative bool, factor float64, now int64) {
 	if dp.Flags().NoRecordedValue() {
 		sc.skipped[reasonBadValue]++
 		return
@@ -426,7 +428,7 @@ func (p *retrainProcessor) ingestExponential(sc *scratch, m *model, dp pmetric.E
 		sc.count(m.window.AddExponential(start, t, factor, scale, offset, sc.counts, dp.ZeroCount(), total), signalLatency)
 		return
 	}
-	st := m.stream(mix(metricHash^hashMap(p.models.seed, dp.Attributes())), streamExp)
+	st := m.stream(sc.series.key(dp.Attributes()), streamExp)
 	inc, zinc, n, prevT, r := st.exp.Next(start, t, total, dp.ZeroCount(), scale, offset, sc.counts, sc.inc)
 	sc.inc = inc
 	st.last = t
@@ -438,7 +440,7 @@ func (p *retrainProcessor) ingestExponential(sc *scratch, m *model, dp pmetric.E
 	}
 }
 
-func (p *retrainProcessor) ingestThroughput(sc *scratch, m *model, metric pmetric.Metric, metricHash uint64, now int64) {
+func (p *retrainProcessor) ingestThroughput(sc *scratch, m *model, metric pmetric.Metric, now int64) {
 	switch metric.Type() {
 	case pmetric.MetricTypeSum:
 		sum := metric.Sum()
@@ -464,7 +466,7 @@ func (p *retrainProcessor) ingestThroughput(sc *scratch, m *model, metric pmetri
 				sc.count(m.window.AddCount(start, t, v), signalThroughput)
 				continue
 			}
-			st := m.stream(mix(metricHash^hashMap(p.models.seed, dp.Attributes())), streamSum)
+			st := m.stream(sc.series.key(dp.Attributes()), streamSum)
 			inc, prevT, r := st.sum.Next(start, t, v)
 			st.last = t
 			switch r {
@@ -505,6 +507,19 @@ func (p *retrainProcessor) ingestAccuracy(sc *scratch, m *model, metric pmetric.
 		}
 		sc.count(m.window.AddAccuracy(p.pointTime(dp.Timestamp(), now), v), signalAccuracy)
 	}
+}
+
+// sameBounds reports whether a point's bounds, converted to ms, are the window's.
+func sameBounds(bounds pcommon.Float64Slice, factor float64, ms []float64) bool {
+	if bounds.Len() != len(ms) || len(ms) == 0 {
+		return false
+	}
+	for i, b := range ms {
+		if bounds.At(i)*factor != b {
+			return false
+		}
+	}
+	return true
 }
 
 // numberValue reads a number point; NaN, ±Inf, no value and the no-recorded-value flag are bad.
@@ -549,6 +564,57 @@ func (m *model) evictStreams(oldest int64) {
 			delete(m.streams, k)
 		}
 	}
+}
+
+// series names cumulative streams (resource + scope + metric + point attributes) by a hash it
+// computes lazily, so delta and gauge points never pay for it.
+type series struct {
+	seed   maphash.Seed
+	res    pcommon.Map
+	scope  pmetric.ScopeMetrics
+	metric string
+
+	resHash, scopeHash, metricHash uint64
+	have                           uint8
+}
+
+const (
+	haveResource uint8 = 1 << iota
+	haveScope
+	haveMetric
+)
+
+func (s *series) forResource(seed maphash.Seed, res pcommon.Map) {
+	s.seed, s.res, s.have = seed, res, 0
+}
+
+func (s *series) forScope(sm pmetric.ScopeMetrics) {
+	s.scope = sm
+	s.have &^= haveScope | haveMetric
+}
+
+func (s *series) forMetric(name string) {
+	s.metric = name
+	s.have &^= haveMetric
+}
+
+// key identifies the stream of a point with the given attributes.
+func (s *series) key(attrs pcommon.Map) uint64 {
+	if s.have&haveResource == 0 {
+		s.resHash = hashMap(s.seed, s.res)
+		s.have |= haveResource
+	}
+	if s.have&haveScope == 0 {
+		scope := s.scope.Scope()
+		s.scopeHash = mix(s.resHash ^ maphash.String(s.seed, scope.Name()) ^
+			mix(maphash.String(s.seed, scope.Version())) ^ hashMap(s.seed, scope.Attributes()))
+		s.have |= haveScope
+	}
+	if s.have&haveMetric == 0 {
+		s.metricHash = mix(s.scopeHash ^ maphash.String(s.seed, s.metric))
+		s.have |= haveMetric
+	}
+	return mix(s.metricHash ^ hashMap(s.seed, attrs))
 }
 
 // hashMap hashes attributes independently of their order.

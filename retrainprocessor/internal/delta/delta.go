@@ -76,7 +76,8 @@ func (h *Histogram) Next(start, t int64, count uint64, bounds []float64, buckets
 	if r == Stale {
 		return out, 0, 0, r
 	}
-	reset := r == Baseline || count < h.count || !equalBounds(h.bounds, bounds) || len(buckets) != len(h.buckets)
+	sameBounds := equalBounds(h.bounds, bounds)
+	reset := r == Baseline || count < h.count || !sameBounds || len(buckets) != len(h.buckets)
 	if !reset {
 		for i, b := range buckets {
 			if b < h.buckets[i] {
@@ -86,7 +87,9 @@ func (h *Histogram) Next(start, t int64, count uint64, bounds []float64, buckets
 		}
 	}
 	if reset {
-		h.store(count, bounds, buckets)
+		h.count = count
+		h.bounds = append(h.bounds[:0], bounds...)
+		h.buckets = append(h.buckets[:0], buckets...)
 		return out, 0, 0, Baseline
 	}
 	out = grow(out, len(buckets))
@@ -94,14 +97,9 @@ func (h *Histogram) Next(start, t int64, count uint64, bounds []float64, buckets
 		out[i] = b - h.buckets[i]
 	}
 	n = count - h.count
-	h.store(count, bounds, buckets)
-	return out, n, prev, Delta
-}
-
-func (h *Histogram) store(count uint64, bounds []float64, buckets []uint64) {
 	h.count = count
-	h.bounds = append(h.bounds[:0], bounds...)
-	h.buckets = append(h.buckets[:0], buckets...)
+	copy(h.buckets, buckets) // same bounds, same length
+	return out, n, prev, Delta
 }
 
 // Exponential is an exponential histogram stream's positive range and zero count.

@@ -138,6 +138,15 @@ func (w *Window) live(s *slot) bool {
 	return s.tag != 0 && s.tag-1 > w.head-int64(len(w.slots))
 }
 
+// Bounds returns the explicit bounds (ms) the window holds latency in, or nil. The slice is the
+// window's own: read it, do not keep it.
+func (w *Window) Bounds() []float64 {
+	if w.kind != KindExplicit {
+		return nil
+	}
+	return w.bounds
+}
+
 // hasLiveLatency reports whether any live slot holds latency data.
 func (w *Window) hasLiveLatency() bool {
 	for i := range w.slots {
@@ -171,13 +180,16 @@ func (w *Window) adopt(kind Kind, bounds []float64, factor float64) bool {
 		s.sketch.Reset()
 	}
 	w.kind, w.factor = kind, factor
-	w.bounds = append(w.bounds[:0], bounds...)
+	w.bounds = append(w.bounds[:0:0], bounds...) // never the caller's slice, nor one a caller reads
 	return true
 }
 
 func equal(a, b []float64) bool {
 	if len(a) != len(b) {
 		return false
+	}
+	if len(a) == 0 || &a[0] == &b[0] {
+		return true
 	}
 	for i := range a {
 		if a[i] != b[i] {
