@@ -4,6 +4,8 @@
 #   make e2e       build, then the black-box end-to-end tests of the binary (build tag e2e)
 #   make run       build, then the demo (cmd/retrain-demo): the collector on testdata/demo.yaml,
 #                  three serving apps and a trainer webhook; exits 0 once the expected jobs arrived
+#   make bench     benchmarks of issue 5 (Go, end to end) and a table of medians against the
+#                  targets; see BENCHMARKS.md. About 17 minutes; not part of `make test`
 #   make lint      golangci-lint (installed into ./bin); not part of `make test`
 #   make generate  regenerate the processor's mdatagen code from metadata.yaml
 #   make clean     remove _build/ and ./bin
@@ -30,7 +32,7 @@ COLLECTOR_CONFIGS := $(sort $(wildcard testdata/*.yaml))
 
 GO_TEST_FLAGS ?= -race -timeout 10m
 
-.PHONY: all build ocb test fmt-check vet unit-test validate e2e run lint golangci-lint generate clean
+.PHONY: all build ocb test fmt-check vet unit-test validate e2e run lint golangci-lint generate clean bench
 
 all: test
 
@@ -89,6 +91,39 @@ e2e: build
 
 run: build
 	$(GO) run ./cmd/retrain-demo -collector "./$(COLLECTOR)" -config $(DEMO_CONFIG)
+
+# Benchmarks of issue 5: the Go benchmarks at -cpu=1 and the ingest-during-tick one again at -cpu=2,
+# in $(BENCH_COUNT) rounds of -count=1 (a burst of other load then hits one sample of a benchmark,
+# not all of them), benchstat, the end-to-end load against the built collector (cmd/loadgen), then
+# medians against the targets (cmd/benchreport). Everything lands in $(BENCH_DIR).
+BENCH_DIR      := $(DIST_DIR)/bench
+BENCH_COUNT    ?= 5
+BENCH_TIME     ?= 1s
+BENCH_PKGS     := ./retrainprocessor/ ./retrainprocessor/internal/quantile/ ./retrainexporter/
+BENCH_GO_FLAGS := -run '^$$' -benchmem \
+	-count=1 -benchtime=$(BENCH_TIME) -timeout 30m
+BENCHSTAT      ?= $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+LOADGEN_FLAGS  ?=
+
+bench: build
+	@mkdir -p $(BENCH_DIR)
+	@rm -f $(BENCH_DIR)/go.txt $(BENCH_DIR)/go-cpu2.txt
+	@for i in $$(seq $(BENCH_COUNT)); do \
+		echo ">> go benchmarks, round $$i of $(BENCH_COUNT): -cpu=1 -> $(BENCH_DIR)/go.txt"; \
+		{ $(GO) test $(BENCH_GO_FLAGS) -cpu=1 -bench . $(BENCH_PKGS); echo $$? > $(BENCH_DIR)/rc; } 2>&1 \
+			| tee -a $(BENCH_DIR)/go.txt; test "$$(cat $(BENCH_DIR)/rc)" = 0 || exit 1; \
+		echo ">> go benchmarks, round $$i of $(BENCH_COUNT): ingest during a tick, -cpu=2 -> $(BENCH_DIR)/go-cpu2.txt"; \
+		{ $(GO) test $(BENCH_GO_FLAGS) -cpu=2 -bench '^BenchmarkIngestDuringTick$$' ./retrainprocessor/; \
+			echo $$? > $(BENCH_DIR)/rc; } 2>&1 | tee -a $(BENCH_DIR)/go-cpu2.txt; test "$$(cat $(BENCH_DIR)/rc)" = 0 || exit 1; \
+	done
+	@echo ">> benchstat"
+	@cat $(BENCH_DIR)/go.txt $(BENCH_DIR)/go-cpu2.txt > $(BENCH_DIR)/go-all.txt
+	@$(BENCHSTAT) -confidence 0.9 $(BENCH_DIR)/go-all.txt || echo "benchstat unavailable; the table below has the medians"
+	@echo ">> end to end against $(COLLECTOR) -> $(BENCH_DIR)/e2e.txt"
+	@rm -f $(BENCH_DIR)/e2e.txt
+	$(GO) run ./cmd/loadgen e2e -collector "./$(COLLECTOR)" -out $(BENCH_DIR)/e2e.txt -logs $(BENCH_DIR) $(LOADGEN_FLAGS)
+	@echo ">> medians against the targets -> $(BENCH_DIR)/report.md"
+	@$(GO) run ./cmd/benchreport $(BENCH_DIR)/go.txt $(BENCH_DIR)/go-cpu2.txt $(BENCH_DIR)/e2e.txt | tee $(BENCH_DIR)/report.md
 
 # Installed with `go install` into ./bin rather than as a tool of internal/tools, so its large
 # dependency graph never moves mdatagen's.

@@ -1,0 +1,361 @@
+// Command benchreport reads Go benchmark output (go test -bench, and cmd/loadgen e2e -out) and
+// prints the medians of issue 5's figures as Markdown tables, each target marked met or missed
+// and by how much. `make bench` runs it last.
+//
+//	go run ./cmd/benchreport _build/bench/go.txt _build/bench/e2e.txt
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: benchreport FILE...")
+		os.Exit(2)
+	}
+	r := results{}
+	for _, path := range os.Args[1:] {
+		f, err := os.Open(path)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "benchreport:", err)
+			os.Exit(1)
+		}
+		r.parse(f)
+		_ = f.Close()
+	}
+	r.report(os.Stdout)
+}
+
+// results holds every value of every benchmark, by name (with its -N GOMAXPROCS suffix, if any)
+// and unit.
+type results map[string]map[string][]float64
+
+func (r results) parse(in io.Reader) {
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
+			continue
+		}
+		if _, err := strconv.Atoi(f[1]); err != nil {
+			continue
+		}
+		name := strings.TrimPrefix(f[0], "Benchmark")
+		for i := 2; i+1 < len(f); i += 2 {
+			v, err := strconv.ParseFloat(f[i], 64)
+			if err != nil {
+				break
+			}
+			if r[name] == nil {
+				r[name] = map[string][]float64{}
+			}
+			r[name][f[i+1]] = append(r[name][f[i+1]], v)
+		}
+	}
+}
+
+// get is the median of a benchmark's values in unit; ok is false when it did not run.
+func (r results) get(name, unit string) (float64, bool) {
+	v := r[name][unit]
+	if len(v) == 0 {
+		return math.NaN(), false
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2], true
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2, true
+}
+
+func (r results) must(name, unit string) float64 {
+	v, _ := r.get(name, unit)
+	return v
+}
+
+func (r results) count(name, unit string) int { return len(r[name][unit]) }
+
+// verdict compares got with a target: at most (le) or at least.
+func verdict(got, target float64, le bool) string {
+	switch {
+	case math.IsNaN(got):
+		return "not run"
+	case le && got <= target:
+		return fmt.Sprintf("met (%.0f%% of the limit)", 100*got/target)
+	case le:
+		return fmt.Sprintf("**missed by %.2fx**", got/target)
+	case got >= target:
+		return fmt.Sprintf("met (%.2fx the floor)", got/target)
+	default:
+		return fmt.Sprintf("**missed: %.2fx of the floor**", got/target)
+	}
+}
+
+func num(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "–"
+	case v == 0:
+		return "0"
+	case math.Abs(v) >= 100:
+		return strconv.FormatFloat(v, 'f', 0, 64)
+	case math.Abs(v) >= 10:
+		return strconv.FormatFloat(v, 'f', 1, 64)
+	default:
+		return strconv.FormatFloat(v, 'f', 2, 64)
+	}
+}
+
+var (
+	ingestCases = []struct{ signal, temporality string }{
+		{"explicit", "delta"}, {"explicit", "cumulative"},
+		{"exponential", "delta"}, {"exponential", "cumulative"},
+		{"sum", "delta"}, {"sum", "cumulative"},
+		{"gauge", "none"},
+	}
+	modelCounts = []string{"1", "100", "10000"}
+)
+
+func ingestName(signal, temporality, models, stage string) string {
+	return fmt.Sprintf("Ingest/signal=%s/temporality=%s/models=%s/stage=%s", signal, temporality, models, stage)
+}
+
+func seriesName(temporality, stage string) string {
+	return fmt.Sprintf("IngestSeries/signal=explicit/temporality=%s/models=1/series=100/stage=%s", temporality, stage)
+}
+
+// net is the processor's own cost per point: stage=retrain less the benchmark's payload mutation.
+func (r results) net(signal, temporality, models, unit string) float64 {
+	v := r.must(ingestName(signal, temporality, models, "retrain"), unit)
+	if m, ok := r.get(ingestName(signal, temporality, models, "mutate"), unit); ok {
+		v -= m
+	}
+	return v
+}
+
+func (r results) report(w io.Writer) {
+	p := func(format string, a ...any) { _, _ = fmt.Fprintf(w, format, a...) }
+	runs := r.count(ingestName("explicit", "delta", "100", "retrain"), "ns/op")
+	p("## Figures (medians of %d runs)\n\n", runs)
+
+	p("### Ingest (BenchmarkIngest, -cpu=1): one data point per model, one resource per model\n\n")
+	p("| signal | temporality | models | unmarshal ns/pt | passthrough ns/op | mutate ns/pt | retrain ns/pt | net ns/pt | net / unmarshal | retrain ns/op | allocs/op | B/op |\n")
+	p("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, c := range ingestCases {
+		for _, m := range modelCounts {
+			un := r.must(ingestName(c.signal, c.temporality, m, "unmarshal"), "ns/point")
+			pt := r.must(ingestName(c.signal, c.temporality, m, "passthrough"), "ns/op")
+			mu := r.must(ingestName(c.signal, c.temporality, m, "mutate"), "ns/point")
+			re := r.must(ingestName(c.signal, c.temporality, m, "retrain"), "ns/point")
+			nt := r.net(c.signal, c.temporality, m, "ns/point")
+			p("| %s | %s | %s | %s | %s | %s | %s | %s | %s%% | %s | %s | %s |\n", c.signal, c.temporality, m,
+				num(un), num(pt), num(mu), num(re), num(nt), num(100*nt/un),
+				num(r.must(ingestName(c.signal, c.temporality, m, "retrain"), "ns/op")),
+				num(r.must(ingestName(c.signal, c.temporality, m, "retrain"), "allocs/op")),
+				num(r.must(ingestName(c.signal, c.temporality, m, "retrain"), "B/op")))
+		}
+	}
+	for _, t := range []string{"delta", "cumulative"} {
+		n := func(stage string) string { return seriesName(t, stage) }
+		un := r.must(n("unmarshal"), "ns/point")
+		nt := r.must(n("retrain"), "ns/point")
+		if m, ok := r.get(n("mutate"), "ns/point"); ok {
+			nt -= m
+		}
+		p("| explicit | %s | 1 × 100 series | %s | %s | %s | %s | %s | %s%% | %s | %s | %s |\n", t,
+			num(un), num(r.must(n("passthrough"), "ns/op")), num(r.must(n("mutate"), "ns/point")), num(r.must(n("retrain"), "ns/point")),
+			num(nt), num(100*nt/un), num(r.must(n("retrain"), "ns/op")), num(r.must(n("retrain"), "allocs/op")), num(r.must(n("retrain"), "B/op")))
+	}
+	p("\nnet = retrain − mutate (the benchmark's own cost of moving a cumulative payload on; 0 for delta and gauge). " +
+		"\"1 × 100 series\" is BenchmarkIngestSeries: one model (resource) whose metric has 100 data points.\n\n")
+
+	p("### Ingest with cold CPU caches (BenchmarkIngestCold): 100 models, caches evicted before each request\n\n")
+	p("| signal | temporality | warm ns/point (BenchmarkIngest) | cold ns/point |\n|---|---|---:|---:|\n")
+	for _, t := range []string{"delta", "cumulative"} {
+		p("| explicit | %s | %s | %s |\n", t, num(r.must(ingestName("explicit", t, "100", "retrain"), "ns/point")),
+			num(r.must("IngestCold/signal=explicit/temporality="+t+"/models=100", "cold-ns/point")))
+	}
+	p("\n")
+
+	p("### Percentile per model (BenchmarkPercentile): Summarize a full window + Quantile(0.99)\n\n")
+	p("| kind | slots | ns/op | allocs/op |\n|---|---:|---:|---:|\n")
+	for _, k := range []string{"explicit16", "exponential160"} {
+		for _, s := range []string{"5", "60"} {
+			n := fmt.Sprintf("Percentile/kind=%s/slots=%s", k, s)
+			p("| %s | %s | %s | %s |\n", k, s, num(r.must(n, "ns/op")), num(r.must(n, "allocs/op")))
+		}
+	}
+	p("\n### Quantile alone (internal/quantile)\n\n| benchmark | ns/op | allocs/op |\n|---|---:|---:|\n")
+	for _, n := range []string{"ExplicitQuantile16", "ExponentialQuantile160", "SketchAdd"} {
+		p("| %s | %s | %s |\n", n, num(r.must(n, "ns/op")), num(r.must(n, "allocs/op")))
+	}
+
+	p("\n### Evaluation tick (BenchmarkTick): every model with a full window of all three signals\n\n")
+	p("| models | ms/tick | ns/model | allocs/op | B/op |\n|---:|---:|---:|---:|---:|\n")
+	for _, m := range []string{"1000", "100000"} {
+		n := "Tick/models=" + m
+		p("| %s | %s | %s | %s | %s |\n", m, num(r.must(n, "ns/op")/1e6), num(r.must(n, "ns/model")), num(r.must(n, "allocs/op")), num(r.must(n, "B/op")))
+	}
+
+	p("\n### Ingest while a tick runs (BenchmarkIngestDuringTick): 100-model SDK-shaped requests (300 points) into 100k models\n\n")
+	p("| GOMAXPROCS | tick | p50 µs | p99 µs | max µs | mean µs/request | ns/point | ticks during run | allocs/op |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, procs := range []string{"", "-2"} {
+		for _, t := range []string{"off", "on"} {
+			n := "IngestDuringTick/models=100000/tick=" + t + procs
+			if _, ok := r.get(n, "ns/op"); !ok {
+				continue
+			}
+			label := "1"
+			if procs != "" {
+				label = procs[1:]
+			}
+			p("| %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", label, t,
+				num(r.must(n, "p50-ns")/1e3), num(r.must(n, "p99-ns")/1e3), num(r.must(n, "max-ns")/1e3),
+				num(r.must(n, "ns/op")/1e3), num(r.must(n, "ns/point")), num(r.must(n, "ticks")), num(r.must(n, "allocs/op")))
+		}
+	}
+
+	p("\n### Memory (BenchmarkMemoryPerModel): heap held after GC, 100k models with full windows\n\n")
+	p("| signals | B/model | MiB per 100k models | s to create 100k models |\n|---|---:|---:|---:|\n")
+	for _, s := range []string{"all", "latency"} {
+		n := "MemoryPerModel/models=100000/signals=" + s
+		p("| %s | %s | %s | %s |\n", s, num(r.must(n, "B/model")), num(r.must(n, "B/100k-models")/(1<<20)), num(r.must(n, "ns/op")/1e9))
+	}
+
+	p("\n### Exporter (BenchmarkDeliver): signed POSTs to a local trainer, queue disabled\n\n")
+	p("| jobs per ConsumeLogs | jobs/s | µs/job | allocs/op |\n|---:|---:|---:|---:|\n")
+	for _, j := range []string{"1", "100"} {
+		n := "Deliver/jobs=" + j
+		p("| %s | %s | %s | %s |\n", j, num(r.must(n, "jobs/s")), num(r.must(n, "ns/job")/1e3), num(r.must(n, "allocs/op")))
+	}
+
+	const base, with = "without-retrain", "with-retrain"
+	e2e := func(cfg, unit string) float64 {
+		for name := range r {
+			if strings.HasPrefix(name, "E2E/config="+cfg+"/run=fixed/") {
+				return r.must(name, unit)
+			}
+		}
+		return math.NaN()
+	}
+	ramp := func(cfg, unit string) float64 { return r.must("E2E/config="+cfg+"/run=ramp", unit) }
+	high := func(cfg, unit string) float64 {
+		for name := range r {
+			if strings.HasPrefix(name, "E2E/config="+cfg+"/run=high/") {
+				return r.must(name, unit)
+			}
+		}
+		return math.NaN()
+	}
+	p("\n### End to end (cmd/loadgen e2e): cumulative histograms, 100 models, collector on 2 cores\n\n")
+	p("| config | CPU s | cores | peak RSS MiB | achieved points/s | p99 ms | aggregated | skipped | highest sustained points/s | collector CPU ns/point there |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, c := range []string{base, with} {
+		p("| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", c, num(e2e(c, "cpu-s")), num(e2e(c, "cores")),
+			num(e2e(c, "peak-rss-B")/(1<<20)), num(e2e(c, "points/s")), num(e2e(c, "p99-ns")/1e6),
+			num(e2e(c, "aggregated-points")), num(e2e(c, "skipped-points")), num(ramp(c, "max-points/s")), num(ramp(c, "cpu-ns/point")))
+	}
+
+	p("\nAt high load (run=high, the same configs at a fixed rate near capacity):\n\n")
+	p("| config | achieved points/s | collector cores | collector CPU ns/point | p99 ms | aggregated | skipped |\n|---|---:|---:|---:|---:|---:|---:|\n")
+	for _, c := range []string{base, with} {
+		p("| %s | %s | %s | %s | %s | %s | %s |\n", c, num(high(c, "points/s")), num(high(c, "cores")), num(high(c, "cpu-ns/point")),
+			num(high(c, "p99-ns")/1e6), num(high(c, "aggregated-points")), num(high(c, "skipped-points")))
+	}
+
+	p("\n## Targets (issue 5)\n\n| target | measured | verdict |\n|---|---|---|\n")
+	row := func(target, measured, v string) { p("| %s | %s | %s |\n", target, measured, v) }
+	for _, m := range []string{"100", "10000"} {
+		nt := r.net("explicit", "delta", m, "ns/point")
+		row("Ingest, delta explicit, ≤ 25 ns/point ("+m+" models)", num(nt)+" ns/point", verdict(nt, 25, true))
+		share := r.must(ingestName("explicit", "delta", m, "retrain"), "ns/op") / r.must(ingestName("explicit", "delta", m, "unmarshal"), "ns/op")
+		row("Ingest, delta explicit, ≤ 5% of unmarshal ("+m+" models)", num(100*share)+"%", verdict(100*share, 5, true))
+	}
+	for _, t := range []struct {
+		temporality string
+		limit       float64
+	}{{"delta", 25}, {"cumulative", 80}} {
+		nt := r.must(seriesName(t.temporality, "retrain"), "ns/point")
+		if m, ok := r.get(seriesName(t.temporality, "mutate"), "ns/point"); ok {
+			nt -= m
+		}
+		row(fmt.Sprintf("Ingest, %s explicit, ≤ %.0f ns/point (1 model × 100 series)", t.temporality, t.limit), num(nt)+" ns/point", verdict(nt, t.limit, true))
+	}
+	for _, m := range []string{"100", "10000"} {
+		for _, s := range []string{"explicit", "exponential", "sum"} {
+			nt := r.net(s, "cumulative", m, "ns/point")
+			row(fmt.Sprintf("Ingest, cumulative %s, ≤ 80 ns/point (%s models)", s, m),
+				fmt.Sprintf("%s ns/point net (%s gross)", num(nt), num(r.must(ingestName(s, "cumulative", m, "retrain"), "ns/point"))),
+				verdict(nt, 80, true))
+		}
+	}
+	for _, c := range ingestCases {
+		var a []string
+		for _, m := range modelCounts {
+			a = append(a, num(r.must(ingestName(c.signal, c.temporality, m, "retrain"), "allocs/op")))
+		}
+		v := "met"
+		if a[0] != a[1] || a[1] != a[2] {
+			v = "**missed: allocs/op grow with points per request**"
+		}
+		if slices.Contains(a, "–") {
+			v = "not run"
+		}
+		row(fmt.Sprintf("Steady state allocs/op do not grow with points, %s %s", c.signal, c.temporality),
+			"allocs/op at 1 / 100 / 10k points: "+strings.Join(a, " / "), v)
+	}
+	for _, c := range ingestCases {
+		fixed := r.net(c.signal, c.temporality, "1", "ns/op")
+		pass := r.must(ingestName(c.signal, c.temporality, "1", "passthrough"), "ns/op")
+		row(fmt.Sprintf("Fixed cost per request ≤ 2× pass-through, %s %s", c.signal, c.temporality),
+			fmt.Sprintf("%s ns (1 point) vs pass-through %s ns = %sx", num(fixed), num(pass), num(fixed/pass)),
+			verdict(fixed/pass, 2, true))
+	}
+	for _, s := range []string{"5", "60"} {
+		e := r.must("Percentile/kind=explicit16/slots="+s, "ns/op")
+		row("p99 per model, explicit 16 buckets, ≤ 1 µs ("+s+" slots)", num(e)+" ns", verdict(e, 1000, true))
+		x := r.must("Percentile/kind=exponential160/slots="+s, "ns/op")
+		row("p99 per model, exponential 160 buckets, ≤ 10 µs ("+s+" slots)", num(x)+" ns", verdict(x, 10000, true))
+	}
+	all := r.must("MemoryPerModel/models=100000/signals=all", "B/model")
+	lat := r.must("MemoryPerModel/models=100000/signals=latency", "B/model")
+	row("≤ 8 KiB per model and signal (all three signals: ≤ 24 KiB/model)", num(all)+" B/model = "+num(all/3)+" B per signal", verdict(all/3, 8192, true))
+	row("≤ 8 KiB per model, latency signal alone", num(lat)+" B/model", verdict(lat, 8192, true))
+	row("100k models with all three signals < 2.5 GiB", num(all*1e5/(1<<30))+" GiB", verdict(all*1e5, 2.5*(1<<30), true))
+	tick := r.must("Tick/models=100000", "ns/op")
+	row("Tick over 100k models ≤ 0.5 s on one core", num(tick/1e6)+" ms", verdict(tick, 5e8, true))
+	for _, procs := range []string{"", "-2"} {
+		off := r.must("IngestDuringTick/models=100000/tick=off"+procs, "p99-ns")
+		on := r.must("IngestDuringTick/models=100000/tick=on"+procs, "p99-ns")
+		maxOn := r.must("IngestDuringTick/models=100000/tick=on"+procs, "max-ns")
+		if math.IsNaN(on) {
+			continue
+		}
+		label := "GOMAXPROCS=1"
+		if procs != "" {
+			label = "GOMAXPROCS=" + procs[1:]
+		}
+		v := "met: ingest never waits for a whole tick"
+		if maxOn >= tick {
+			v = "**missed: an ingest request waited as long as a tick**"
+		}
+		row("Ingest not blocked by a tick ("+label+"; blocked = max latency ≥ one tick)",
+			fmt.Sprintf("p99 %s µs with tick vs %s µs without (%sx); max %s ms; tick %s ms", num(on/1e3), num(off/1e3), num(on/off), num(maxOn/1e6), num(tick/1e6)), v)
+	}
+	cpu := e2e(with, "cpu-s") / e2e(base, "cpu-s")
+	row("E2E at 10k points/s: CPU with ≤ 1.05× without", fmt.Sprintf("%s s vs %s s = %sx", num(e2e(with, "cpu-s")), num(e2e(base, "cpu-s")), num(cpu)), verdict(cpu, 1.05, true))
+	rate := ramp(with, "max-points/s") / ramp(base, "max-points/s")
+	row("E2E highest sustained rate with ≥ 0.95× without", fmt.Sprintf("%s vs %s points/s = %sx", num(ramp(with, "max-points/s")), num(ramp(base, "max-points/s")), num(rate)), verdict(rate, 0.95, false))
+	capacity := high(base, "cpu-ns/point") / high(with, "cpu-ns/point")
+	row("E2E capacity from CPU per point at high load, with ≥ 0.95× without (steadier than the ramp)",
+		fmt.Sprintf("%s vs %s collector CPU ns/point = %sx the capacity", num(high(with, "cpu-ns/point")), num(high(base, "cpu-ns/point")), num(capacity)),
+		verdict(capacity, 0.95, false))
+}
