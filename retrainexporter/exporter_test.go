@@ -220,7 +220,9 @@ func TestTimeoutIsRetryable(t *testing.T) {
 	assert.False(t, consumererror.IsPermanent(err))
 	var perm *permanentError
 	assert.NotErrorAs(t, err, &perm)
-	assert.Contains(t, err.Error(), "Timeout")
+	var netErr net.Error
+	require.ErrorAs(t, err, &netErr)
+	assert.True(t, netErr.Timeout(), "a timeout, not another transport error: %v", err)
 }
 
 func TestNonJobRecordsPassWithoutARequest(t *testing.T) {

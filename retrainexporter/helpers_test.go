@@ -2,15 +2,10 @@ package retrainexporter
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -26,6 +21,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/visutility/otelcol-retrain/internal/job"
+	"github.com/visutility/otelcol-retrain/internal/webhook"
 	"github.com/visutility/otelcol-retrain/retrainexporter/internal/metadata"
 	"github.com/visutility/otelcol-retrain/retrainexporter/internal/metadatatest"
 )
@@ -164,36 +160,14 @@ func startExporterOn(t *testing.T, cfg *Config, h component.Host, logger *zap.Lo
 	return &testExporter{Logs: exp, tel: tel}
 }
 
-// verify checks a Standard Webhooks signature the way a trainer would: any v1 signature of the
-// header may match, and the timestamp must be within tolerance of now.
+// verify checks a Standard Webhooks signature the way a trainer would, with the verifier the
+// demo trainer uses.
 func verify(secret string, h http.Header, body []byte, now time.Time, tolerance time.Duration) error {
-	key, err := decodeSecret(secret)
+	v, err := webhook.NewVerifier(secret, tolerance)
 	if err != nil {
 		return err
 	}
-	id, tsText, sigs := h.Get(headerWebhookID), h.Get(headerWebhookTimestamp), h.Get(headerWebhookSignature)
-	ts, err := strconv.ParseInt(tsText, 10, 64)
-	if err != nil {
-		return errors.New("bad timestamp")
-	}
-	if d := now.Sub(time.Unix(ts, 0)); d > tolerance || d < -tolerance {
-		return errors.New("timestamp too old or too new")
-	}
-	mac := hmac.New(sha256.New, key)
-	mac.Write([]byte(id + "." + tsText + "."))
-	mac.Write(body)
-	want := mac.Sum(nil)
-	for _, s := range strings.Fields(sigs) {
-		v, sig, ok := strings.Cut(s, ",")
-		if !ok || v != "v1" {
-			continue
-		}
-		got, err := base64.StdEncoding.DecodeString(sig)
-		if err == nil && hmac.Equal(got, want) {
-			return nil
-		}
-	}
-	return errors.New("no signature matches")
+	return v.Verify(h, body, now)
 }
 
 // newStartedExporter builds the exporter's core without exporterhelper, for calling post directly.
