@@ -61,6 +61,8 @@ vet:
 unit-test:
 	@echo ">> go test"
 	$(GO) test $(GO_TEST_FLAGS) ./...
+	@echo ">> allocation tests without -race (the race detector changes sync.Pool)"
+	$(GO) test -count=1 -run 'AllocatesNothing' ./...
 
 # Reinstall ocb when it is missing or not the pinned version.
 ocb:

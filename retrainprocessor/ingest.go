@@ -50,18 +50,19 @@ const (
 
 var signalNames = [signalCount]string{"latency", "throughput", "accuracy"}
 
-// Precomputed so recording telemetry allocates nothing.
+// Precomputed, and passed as slices (opts...), so recording telemetry allocates nothing: a single
+// variadic option would escape into a new slice on every call.
 var (
-	reasonAttrs [reasonCount]metric.AddOption
-	signalAttrs [signalCount]metric.AddOption
+	reasonAttrs [reasonCount][]metric.AddOption
+	signalAttrs [signalCount][]metric.AddOption
 )
 
 func init() {
 	for i, n := range reasonNames {
-		reasonAttrs[i] = metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", n)))
+		reasonAttrs[i] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", n)))}
 	}
 	for i, n := range signalNames {
-		signalAttrs[i] = metric.WithAttributeSet(attribute.NewSet(attribute.String("signal", n)))
+		signalAttrs[i] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(attribute.String("signal", n)))}
 	}
 }
 
@@ -100,12 +101,12 @@ func (p *retrainProcessor) record(ctx context.Context, t *tally) {
 	tb := p.telemetry
 	for i, n := range t.aggregated {
 		if n > 0 {
-			tb.ProcessorRetrainDataPoints.Add(ctx, n, signalAttrs[i])
+			tb.ProcessorRetrainDataPoints.Add(ctx, n, signalAttrs[i]...)
 		}
 	}
 	for i, n := range t.skipped {
 		if n > 0 {
-			tb.ProcessorRetrainDataPointsSkipped.Add(ctx, n, reasonAttrs[i])
+			tb.ProcessorRetrainDataPointsSkipped.Add(ctx, n, reasonAttrs[i]...)
 		}
 	}
 	if t.newModels > 0 {
