@@ -18,7 +18,8 @@ type modelKey struct {
 // model is one (model, version) pair's window and cumulative streams, guarded by its own lock so
 // ingest for different models never contends.
 type model struct {
-	key modelKey
+	key  modelKey
+	hash uint64 // of key, set by the table
 
 	mu       sync.Mutex
 	removed  bool // set under mu when the table dropped the model; ingest then looks it up again
@@ -46,7 +47,11 @@ const (
 
 const shardCount = 64
 
-// models is the table of tracked models, sharded so lookups from concurrent requests rarely meet.
+// models is the table of tracked models. Lookups, once per resource on the ingest path, take no
+// lock and hash the key once: each shard is an open-addressing table (linear probing, at most
+// half full counting removed entries) that readers load atomically; inserts and removals, rare in
+// steady state, hold the shard's mutex and either fill an empty entry in place or publish a
+// rebuilt table.
 type models struct {
 	seed   maphash.Seed
 	max    int64
@@ -55,65 +60,149 @@ type models struct {
 }
 
 type shard struct {
-	mu sync.RWMutex
-	m  map[modelKey]*model
+	mu    sync.Mutex // serialises writers; readers never take it
+	table atomic.Pointer[table]
+	used  int // live and removed entries in table, under mu
+	_     [40]byte
+}
+
+// table is one shard's entries. An entry goes from nil to a model, and from a model to removed;
+// only a rebuild, into a new table, reclaims removed entries.
+type table struct {
+	mask    uint64
+	entries []atomic.Pointer[model]
+}
+
+// tombstone marks an entry whose model was dropped; probes go on past it.
+var tombstone = &model{}
+
+const minTableSize = 8
+
+func newTable(size int) *table {
+	return &table{mask: uint64(size - 1), entries: make([]atomic.Pointer[model], size)}
 }
 
 func newModels(maxModels int) *models {
 	t := &models{seed: maphash.MakeSeed(), max: int64(maxModels)}
 	for i := range t.shards {
-		t.shards[i].m = map[modelKey]*model{}
+		t.shards[i].table.Store(newTable(minTableSize))
 	}
 	return t
 }
 
-func (t *models) shard(k modelKey) *shard {
-	return &t.shards[maphash.String(t.seed, k.model)%shardCount]
+// hash is the key's hash: its low bits pick the shard, the rest the entry.
+func (t *models) hash(k modelKey) uint64 {
+	h := maphash.String(t.seed, k.model)
+	if k.version != "" {
+		h = mix(h ^ maphash.String(t.seed, k.version))
+	}
+	return h
+}
+
+// find returns the model for k, or nil.
+func (tb *table) find(h uint64, k modelKey) *model {
+	for i := (h / shardCount) & tb.mask; ; i = (i + 1) & tb.mask {
+		m := tb.entries[i].Load()
+		if m == nil {
+			return nil
+		}
+		if m.hash == h && m != tombstone && m.key == k {
+			return m
+		}
+	}
 }
 
 // get returns the model for k, or nil when it is new and the table is full.
 func (t *models) get(k modelKey, create func() *model) *model {
-	s := t.shard(k)
-	s.mu.RLock()
-	m := s.m[k]
-	s.mu.RUnlock()
-	if m != nil {
+	h := t.hash(k)
+	s := &t.shards[h%shardCount]
+	if m := s.table.Load().find(h, k); m != nil {
 		return m
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if m = s.m[k]; m != nil {
+	tb := s.table.Load()
+	if m := tb.find(h, k); m != nil {
 		return m
 	}
 	if t.count.Add(1) > t.max {
 		t.count.Add(-1)
 		return nil
 	}
-	m = create()
-	s.m[k] = m
-	return m
+	m := create()
+	m.key, m.hash = k, h
+	if 2*(s.used+1) > len(tb.entries) {
+		tb = s.rebuild(tb)
+	}
+	for i := (h / shardCount) & tb.mask; ; i = (i + 1) & tb.mask {
+		switch e := &tb.entries[i]; e.Load() {
+		case nil:
+			s.used++
+			e.Store(m)
+			return m
+		case tombstone:
+			e.Store(m)
+			return m
+		}
+	}
+}
+
+// rebuild publishes a table without removed entries, at most a quarter full; the caller holds mu.
+func (s *shard) rebuild(old *table) *table {
+	live := 0
+	for i := range old.entries {
+		if m := old.entries[i].Load(); m != nil && m != tombstone {
+			live++
+		}
+	}
+	size := minTableSize
+	for size < 4*(live+1) {
+		size *= 2
+	}
+	tb := newTable(size)
+	for i := range old.entries {
+		m := old.entries[i].Load()
+		if m == nil || m == tombstone {
+			continue
+		}
+		j := (m.hash / shardCount) & tb.mask
+		for tb.entries[j].Load() != nil {
+			j = (j + 1) & tb.mask
+		}
+		tb.entries[j].Store(m)
+	}
+	s.used = live
+	s.table.Store(tb)
+	return tb
 }
 
 // snapshot appends every tracked model to dst.
 func (t *models) snapshot(dst []*model) []*model {
 	for i := range t.shards {
-		s := &t.shards[i]
-		s.mu.RLock()
-		for _, m := range s.m {
-			dst = append(dst, m)
+		tb := t.shards[i].table.Load()
+		for j := range tb.entries {
+			if m := tb.entries[j].Load(); m != nil && m != tombstone {
+				dst = append(dst, m)
+			}
 		}
-		s.mu.RUnlock()
 	}
 	return dst
 }
 
 // remove drops m from the table; the caller holds m.mu and marks it removed.
 func (t *models) remove(m *model) {
-	s := t.shard(m.key)
+	s := &t.shards[m.hash%shardCount]
 	s.mu.Lock()
-	if s.m[m.key] == m {
-		delete(s.m, m.key)
-		t.count.Add(-1)
+	defer s.mu.Unlock()
+	tb := s.table.Load()
+	for i := (m.hash / shardCount) & tb.mask; ; i = (i + 1) & tb.mask {
+		switch e := &tb.entries[i]; e.Load() {
+		case nil:
+			return
+		case m:
+			e.Store(tombstone)
+			t.count.Add(-1)
+			return
+		}
 	}
-	s.mu.Unlock()
 }
