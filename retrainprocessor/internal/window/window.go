@@ -102,6 +102,11 @@ type Window struct {
 	slots  []slot
 	head   int64 // newest epoch written
 
+	// The newest slot and the times it covers, [curLo, curHi): consecutive points of a model
+	// nearly always fall in it, so they find it without dividing.
+	cur          *slot
+	curLo, curHi int64
+
 	kind   Kind
 	bounds []float64 // explicit bounds, in ms
 	factor float64   // exponential: ms per unit of the recorded values
@@ -115,6 +120,9 @@ func New(layout *Layout) *Window {
 // slotAt returns the slot for time t (ns), recycling an expired one, or nil when t is older than
 // the ring holds.
 func (w *Window) slotAt(t int64) *slot {
+	if t >= w.curLo && t < w.curHi {
+		return w.cur
+	}
 	e := t / w.layout.Width
 	n := int64(len(w.slots))
 	if e <= w.head-n {
@@ -129,6 +137,11 @@ func (w *Window) slotAt(t int64) *slot {
 			return nil
 		}
 		s.reset(e + 1)
+	}
+	if e == w.head && t >= 0 {
+		// Only a newer epoch replaces the head slot, and that moves the head: until then the
+		// slot is the one for every t in its span.
+		w.cur, w.curLo, w.curHi = s, e*w.layout.Width, (e+1)*w.layout.Width
 	}
 	return s
 }

@@ -189,3 +189,43 @@ func TestAddAllocatesNothingOnceWarm(t *testing.T) {
 	})
 	assert.Zero(t, allocs)
 }
+
+// The window remembers the newest slot so consecutive points skip the epoch arithmetic; every
+// point must still land in the slot of its own time, whatever order they come in.
+func TestPointsLandInTheSlotOfTheirTime(t *testing.T) {
+	w := newTestWindow(10*time.Second, 3)
+	base := 1000 * sec
+	adds := []struct {
+		at int64
+		v  float64
+	}{
+		{base + 20*sec, 0.2},         // head slot 1020 s
+		{base + 29*sec, 0.2},         // same slot
+		{base + 10*sec, 0.1},         // an older slot, the head stays
+		{base + 25*sec, 0.2},         // back to the head
+		{base + 30*sec, 0.3},         // the first ns of the next slot moves the head
+		{base + 30*sec - 1, 0.2},     // the last ns of the previous one is not the head any more
+		{base + 39*sec + 999e6, 0.3}, // still the head
+		{base + 40*sec, 0.4},         // next head
+	}
+	for _, a := range adds {
+		require.Equal(t, Added, w.AddAccuracy(a.at, a.v), "at %d", a.at)
+	}
+	var s Summary
+	for _, tt := range []struct {
+		end  int64
+		n    uint64
+		mean float64
+	}{
+		{base + 40*sec, 1 + 4 + 2, (0.1 + 4*0.2 + 2*0.3) / 7}, // 1010, 1020, 1030
+		{base + 50*sec, 4 + 2 + 1, (4*0.2 + 2*0.3 + 0.4) / 7}, // 1020, 1030, 1040
+	} {
+		w.Summarize(tt.end, &s)
+		mean, n := s.Accuracy()
+		assert.Equal(t, tt.n, n, "window ending %d", tt.end)
+		assert.InDelta(t, tt.mean, mean, 1e-12, "window ending %d", tt.end)
+	}
+	// The 1010 s slot expires when the ring moves to 1050 s: a point for it is then too old.
+	require.Equal(t, Added, w.AddAccuracy(base+50*sec, 0.5))
+	assert.Equal(t, TooOld, w.AddAccuracy(base+15*sec, 0.1))
+}
