@@ -76,30 +76,28 @@ func (h *Histogram) Next(start, t int64, count uint64, bounds []float64, buckets
 	if r == Stale {
 		return out, 0, 0, r
 	}
-	sameBounds := equalBounds(h.bounds, bounds)
-	reset := r == Baseline || count < h.count || !sameBounds || len(buckets) != len(h.buckets)
-	if !reset {
+	if r == Delta && count >= h.count && len(buckets) == len(h.buckets) && equalBounds(h.bounds, bounds) {
+		// One pass: the increase, whether any bucket decreased, and the new baseline.
+		out = grow(out, len(buckets))
+		old := h.buckets[:len(buckets)]
+		decreased := false
 		for i, b := range buckets {
-			if b < h.buckets[i] {
-				reset = true
-				break
-			}
+			o := old[i]
+			decreased = decreased || b < o
+			out[i] = b - o
+			old[i] = b
 		}
-	}
-	if reset {
+		n = count - h.count
 		h.count = count
-		h.bounds = append(h.bounds[:0], bounds...)
-		h.buckets = append(h.buckets[:0], buckets...)
-		return out, 0, 0, Baseline
+		if !decreased {
+			return out, n, prev, Delta
+		}
+		return out, 0, 0, Baseline // a decrease is a reset: the baseline is already stored
 	}
-	out = grow(out, len(buckets))
-	for i, b := range buckets {
-		out[i] = b - h.buckets[i]
-	}
-	n = count - h.count
 	h.count = count
-	copy(h.buckets, buckets) // same bounds, same length
-	return out, n, prev, Delta
+	h.bounds = append(h.bounds[:0], bounds...)
+	h.buckets = append(h.buckets[:0], buckets...)
+	return out, 0, 0, Baseline
 }
 
 // Exponential is an exponential histogram stream's positive range and zero count.
@@ -125,6 +123,24 @@ func (e *Exponential) Next(start, t int64, count, zero uint64, scale, offset int
 		return out, 0, 0, 0, Baseline
 	}
 	out = grow(out, len(buckets))
+	if scale == e.scale && offset == e.offset && len(buckets) >= len(e.buckets) {
+		// The common case: same layout, so bucket i is bucket i. One pass as for Histogram.
+		old := e.buckets
+		decreased := false
+		for i, b := range buckets[:len(old)] {
+			o := old[i]
+			decreased = decreased || b < o
+			out[i] = b - o
+		}
+		copy(out[len(old):], buckets[len(old):])
+		if decreased {
+			e.store(count, zero, scale, offset, buckets)
+			return out, 0, 0, 0, Baseline
+		}
+		zinc, n = zero-e.zero, count-e.count
+		e.store(count, zero, scale, offset, buckets)
+		return out, zinc, n, prev, Delta
+	}
 	copy(out, buckets)
 	shift := uint(e.scale - scale)
 	for j, c := range e.buckets {

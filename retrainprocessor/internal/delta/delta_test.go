@@ -83,6 +83,12 @@ func TestHistogramNext(t *testing.T) {
 	// Fewer observations in a bucket than before means the process restarted.
 	_, _, _, r = h.Next(1, 30, 11, bounds, []uint64{1, 6, 4}, out)
 	assert.Equal(t, Baseline, r, "decreasing bucket")
+	// The point that reset the stream is the new baseline.
+	out, n, prev, r = h.Next(1, 35, 14, bounds, []uint64{2, 7, 5}, out)
+	assert.Equal(t, Delta, r)
+	assert.Equal(t, uint64(3), n)
+	assert.Equal(t, int64(30), prev)
+	assert.Equal(t, []uint64{1, 1, 1}, out)
 
 	// New bounds cannot be differenced against the old ones.
 	_, _, _, r = h.Next(1, 40, 20, []float64{5, 50}, []uint64{5, 5, 10}, out)
@@ -114,6 +120,15 @@ func TestExponentialNext(t *testing.T) {
 	assert.Equal(t, uint64(1), zinc)
 	assert.Equal(t, uint64(4), n)
 	assert.Equal(t, []uint64{1, 1, 1}, out)
+
+	// Same layout, a bucket decreased: a restart; that point is the new baseline.
+	_, _, _, _, r = e.Next(1, 22, 9, 2, 3, 4, []uint64{3, 3, 1}, out)
+	assert.Equal(t, Baseline, r, "decreasing bucket")
+	out, zinc, n, _, r = e.Next(1, 24, 10, 2, 3, 4, []uint64{3, 4, 1}, out)
+	assert.Equal(t, Delta, r)
+	assert.Equal(t, []uint64{0, 1, 0}, out)
+	assert.Zero(t, zinc)
+	assert.Equal(t, uint64(1), n)
 
 	// The SDK downscales as the range grows: buckets 4,5 | 6 at scale 3 become 2 | 3 at scale 2.
 	out, zinc, n, _, r = e.Next(1, 30, 14, 2, 2, 2, []uint64{9, 3}, out)

@@ -13,6 +13,14 @@ func addRun(offset int32, counts []uint64, limit int, first int64, shift uint, s
 	if len(src) == 0 {
 		return offset, counts
 	}
+	if shift == 0 && len(counts) > 0 && first >= int64(offset) && first+int64(len(src)) <= int64(offset)+int64(len(counts)) {
+		// The common case: the run lies inside the window at its scale.
+		dst := counts[first-int64(offset):][:len(src)]
+		for j, c := range src {
+			dst[j] += c
+		}
+		return offset, counts
+	}
 	lo := first >> shift
 	hi := (first + int64(len(src)) - 1) >> shift
 	if len(counts) > 0 {
