@@ -2,6 +2,7 @@ package retrainprocessor // import "github.com/visutility/otelcol-retrain/retrai
 
 import (
 	"context"
+	"encoding/binary"
 	"hash/maphash"
 	"math"
 	"sync"
@@ -93,7 +94,11 @@ func (p *retrainProcessor) ingest(ctx context.Context, md pmetric.Metrics) {
 		p.ingestResource(sc, rms.At(i), now)
 	}
 	p.record(ctx, &sc.tally)
-	sc.series = series{} // do not keep the request alive from the pool
+	buf := sc.series.buf[:0]
+	if cap(buf) > 4096 { // an outsized attribute: let it go
+		buf = nil
+	}
+	sc.series = series{buf: buf} // do not keep the request alive from the pool
 	scratchPool.Put(sc)
 }
 
@@ -358,13 +363,8 @@ func (p *retrainProcessor) ingestHistogram(sc *scratch, m *model, dp pmetric.His
 		}
 		ms = sc.bounds
 	}
-	sc.counts = sc.counts[:0]
 	var total uint64
-	for i := 0; i < counts.Len(); i++ {
-		c := counts.At(i)
-		total += c
-		sc.counts = append(sc.counts, c)
-	}
+	sc.counts, total = copyCounts(sc.counts, counts)
 	if total != dp.Count() {
 		sc.skipped[reasonBadValue]++
 		return
@@ -407,14 +407,9 @@ func (p *retrainProcessor) ingestExponential(sc *scratch, m *model, dp pmetric.E
 			return
 		}
 	}
-	pos := dp.Positive().BucketCounts()
-	sc.counts = sc.counts[:0]
-	total := dp.ZeroCount()
-	for i := 0; i < pos.Len(); i++ {
-		c := pos.At(i)
-		total += c
-		sc.counts = append(sc.counts, c)
-	}
+	var total uint64
+	sc.counts, total = copyCounts(sc.counts, dp.Positive().BucketCounts())
+	total += dp.ZeroCount()
 	if total != dp.Count() {
 		sc.skipped[reasonBadValue]++
 		return
@@ -523,6 +518,22 @@ func sameBounds(bounds pcommon.Float64Slice, factor float64, ms []float64) bool 
 	return true
 }
 
+// copyCounts copies a point's bucket counts into buf (grown as needed) and sums them, in one pass.
+func copyCounts(buf []uint64, counts pcommon.UInt64Slice) ([]uint64, uint64) {
+	n := counts.Len()
+	if cap(buf) < n {
+		buf = make([]uint64, n, max(n, 2*cap(buf)))
+	}
+	buf = buf[:n]
+	var total uint64
+	for i := range buf {
+		c := counts.At(i)
+		total += c
+		buf[i] = c
+	}
+	return buf, total
+}
+
 // numberValue reads a number point; NaN, ±Inf, no value and the no-recorded-value flag are bad.
 func numberValue(dp pmetric.NumberDataPoint) (float64, bool) {
 	if dp.Flags().NoRecordedValue() {
@@ -577,6 +588,8 @@ type series struct {
 
 	resHash, scopeHash, metricHash uint64
 	have                           uint8
+
+	buf []byte // the bytes of one hashed part, reused
 }
 
 const (
@@ -599,49 +612,66 @@ func (s *series) forMetric(name string) {
 	s.have &^= haveMetric
 }
 
-// key identifies the stream of a point with the given attributes.
+// key identifies the stream of a point with the given attributes. Each part is one seeded hash
+// of its bytes, chained to the part that holds it; attribute sets are hashed independently of
+// their order.
 func (s *series) key(attrs pcommon.Map) uint64 {
 	if s.have&haveResource == 0 {
-		s.resHash = hashMap(s.seed, s.res)
+		s.resHash = s.hashMap(s.res)
 		s.have |= haveResource
 	}
 	if s.have&haveScope == 0 {
 		scope := s.scope.Scope()
-		s.scopeHash = mix(s.resHash ^ maphash.String(s.seed, scope.Name()) ^
-			mix(maphash.String(s.seed, scope.Version())) ^ hashMap(s.seed, scope.Attributes()))
+		b := binary.LittleEndian.AppendUint64(s.buf[:0], s.resHash)
+		b = appendString(b, scope.Name())
+		b = appendString(b, scope.Version())
+		s.buf = b
+		s.scopeHash = maphash.Bytes(s.seed, b)
+		if scope.Attributes().Len() > 0 {
+			s.scopeHash = mix(s.scopeHash + s.hashMap(scope.Attributes()))
+		}
 		s.have |= haveScope
 	}
 	if s.have&haveMetric == 0 {
-		s.metricHash = mix(s.scopeHash ^ maphash.String(s.seed, s.metric))
+		s.buf = appendString(binary.LittleEndian.AppendUint64(s.buf[:0], s.scopeHash), s.metric)
+		s.metricHash = maphash.Bytes(s.seed, s.buf)
 		s.have |= haveMetric
 	}
-	return mix(s.metricHash ^ hashMap(s.seed, attrs))
+	if attrs.Len() == 0 {
+		return s.metricHash
+	}
+	return mix(s.metricHash + s.hashMap(attrs))
 }
 
-// hashMap hashes attributes independently of their order.
-func hashMap(seed maphash.Seed, attrs pcommon.Map) uint64 {
+// hashMap hashes attributes independently of their order: the sum of one hash per attribute.
+func (s *series) hashMap(attrs pcommon.Map) uint64 {
 	var h uint64
 	for k, v := range attrs.All() {
-		h += mix(maphash.String(seed, k) ^ hashValue(seed, v))
+		b := appendString(s.buf[:0], k)
+		b = append(b, byte(v.Type()))
+		switch v.Type() {
+		case pcommon.ValueTypeStr:
+			b = append(b, v.Str()...)
+		case pcommon.ValueTypeInt:
+			b = binary.LittleEndian.AppendUint64(b, uint64(v.Int()))
+		case pcommon.ValueTypeDouble:
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v.Double()))
+		case pcommon.ValueTypeBool:
+			if v.Bool() {
+				b = append(b, 1)
+			}
+		default: // maps, slices and bytes are rare in stream identities
+			b = append(b, v.AsString()...)
+		}
+		s.buf = b
+		h += maphash.Bytes(s.seed, b)
 	}
-	return mix(h)
+	return h
 }
 
-func hashValue(seed maphash.Seed, v pcommon.Value) uint64 {
-	switch v.Type() {
-	case pcommon.ValueTypeStr:
-		return maphash.String(seed, v.Str())
-	case pcommon.ValueTypeInt:
-		return mix(uint64(v.Int()) ^ 0x9e3779b97f4a7c15)
-	case pcommon.ValueTypeDouble:
-		return mix(math.Float64bits(v.Double()) ^ 0xc2b2ae3d27d4eb4f)
-	case pcommon.ValueTypeBool:
-		if v.Bool() {
-			return 0x165667b19e3779f9
-		}
-		return 0x27d4eb2f165667c5
-	}
-	return maphash.String(seed, v.AsString())
+// appendString appends s with its length first, so consecutive strings cannot run together.
+func appendString(b []byte, s string) []byte {
+	return append(binary.AppendUvarint(b, uint64(len(s))), s...)
 }
 
 // mix is splitmix64's finaliser: it spreads the bits of combined hashes.
