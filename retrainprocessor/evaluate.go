@@ -48,9 +48,9 @@ func (p *retrainProcessor) evaluate(ctx context.Context, now time.Time) {
 	for _, m := range e.models {
 		m.mu.Lock()
 		m.window.Summarize(end, &e.summary)
-		m.evictStreams(oldest)
+		m.streams.evict(oldest)
 		m.refresh = true
-		if len(m.streams) == 0 && m.window.Empty(end) {
+		if m.streams.len() == 0 && m.window.Empty(end) {
 			m.removed = true
 			p.models.remove(m)
 			evicted++

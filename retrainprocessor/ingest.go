@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"hash/maphash"
 	"math"
+	"slices"
 	"sync"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
@@ -213,7 +214,7 @@ func (p *retrainProcessor) lockModel(sc *scratch, key modelKey, attrs pcommon.Ma
 			sc.newModels++
 			res := pcommon.NewMap()
 			attrs.CopyTo(res)
-			return &model{key: key, window: window.New(&p.layout), resource: res}
+			return &model{key: key, window: window.Make(&p.layout), resource: res}
 		})
 		if m == nil {
 			return nil
@@ -362,6 +363,14 @@ func (p *retrainProcessor) ingestHistogram(sc *scratch, m *model, dp pmetric.His
 			sc.bounds = append(sc.bounds, b*factor)
 		}
 		ms = sc.bounds
+		if cumulative {
+			// A stream keeps its bounds by reference (delta.Histogram.Next): give it a slice
+			// nobody changes, the model's copy of the last bounds its window did not hold.
+			if !slices.Equal(m.otherBounds, ms) {
+				m.otherBounds = slices.Clone(ms)
+			}
+			ms = m.otherBounds
+		}
 	}
 	var total uint64
 	sc.counts, total = copyCounts(sc.counts, counts)
@@ -378,7 +387,7 @@ func (p *retrainProcessor) ingestHistogram(sc *scratch, m *model, dp pmetric.His
 		sc.count(m.window.AddExplicit(start, t, ms, sc.counts, total), signalLatency)
 		return
 	}
-	st := m.stream(sc.series.key(dp.Attributes()), streamHist)
+	st := m.streams.get(sc.series.key(dp.Attributes()), streamHist)
 	inc, n, prevT, r := st.hist.Next(start, t, total, ms, sc.counts, sc.inc)
 	sc.inc = inc
 	st.last = t
@@ -424,7 +433,7 @@ func (p *retrainProcessor) ingestExponential(sc *scratch, m *model, dp pmetric.E
 		sc.count(m.window.AddExponential(start, t, factor, scale, offset, sc.counts, dp.ZeroCount(), total), signalLatency)
 		return
 	}
-	st := m.stream(sc.series.key(dp.Attributes()), streamExp)
+	st := m.streams.get(sc.series.key(dp.Attributes()), streamExp)
 	inc, zinc, n, prevT, r := st.exp.Next(start, t, total, dp.ZeroCount(), scale, offset, sc.counts, sc.inc)
 	sc.inc = inc
 	st.last = t
@@ -462,7 +471,7 @@ func (p *retrainProcessor) ingestThroughput(sc *scratch, m *model, metric pmetri
 				sc.count(m.window.AddCount(start, t, v), signalThroughput)
 				continue
 			}
-			st := m.stream(sc.series.key(dp.Attributes()), streamSum)
+			st := m.streams.get(sc.series.key(dp.Attributes()), streamSum)
 			inc, prevT, r := st.sum.Next(start, t, v)
 			st.last = t
 			switch r {
@@ -552,30 +561,6 @@ func numberValue(dp pmetric.NumberDataPoint) (float64, bool) {
 		return 0, false
 	}
 	return v, true
-}
-
-// stream returns the cumulative state of a series, starting a fresh one when its kind changed.
-func (m *model) stream(key uint64, kind uint8) *stream {
-	if m.streams == nil {
-		m.streams = map[uint64]*stream{}
-	}
-	st := m.streams[key]
-	if st == nil {
-		st = &stream{inUse: kind}
-		m.streams[key] = st
-	} else if st.inUse != kind {
-		*st = stream{inUse: kind}
-	}
-	return st
-}
-
-// evictStreams drops the series not seen since before the window's start.
-func (m *model) evictStreams(oldest int64) {
-	for k, st := range m.streams {
-		if st.last < oldest {
-			delete(m.streams, k)
-		}
-	}
 }
 
 // series names cumulative streams (resource + scope + metric + point attributes) by a hash it

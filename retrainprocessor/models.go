@@ -16,18 +16,21 @@ type modelKey struct {
 }
 
 // model is one (model, version) pair's window and cumulative streams, guarded by its own lock so
-// ingest for different models never contends.
+// ingest for different models never contends. What a point touches sits in this one object.
 type model struct {
 	key  modelKey
 	hash uint64 // of key, set by the table
 
-	mu       sync.Mutex
-	removed  bool // set under mu when the table dropped the model; ingest then looks it up again
-	window   *window.Window
-	resource pcommon.Map // the model's resource attributes as last refreshed
+	mu      sync.Mutex
+	removed bool // set under mu when the table dropped the model; ingest then looks it up again
 	// refresh asks the next ingest to copy the resource again, once per evaluation.
-	refresh bool
-	streams map[uint64]*stream
+	refresh  bool
+	window   window.Window
+	streams  streams
+	resource pcommon.Map // the model's resource attributes as last refreshed
+	// otherBounds is the last explicit bounds (ms) a cumulative point brought that the window
+	// did not hold, kept so streams can share it.
+	otherBounds []float64
 }
 
 // stream is the cumulative state of one series (resource + scope + metric + point attributes).
@@ -37,6 +40,80 @@ type stream struct {
 	exp   delta.Exponential
 	last  int64 // newest point time, for eviction
 	inUse uint8 // which of the above this stream is; a kind change resets it
+}
+
+// streams holds a model's cumulative streams. An instrumented app usually sends a model one or
+// two (latency histogram, prediction counter): those live inline, the rest in a map.
+type streams struct {
+	inline [inlineStreams]keyedStream
+	more   map[uint64]*stream
+}
+
+const inlineStreams = 2
+
+type keyedStream struct {
+	key  uint64
+	used bool
+	stream
+}
+
+// get returns the cumulative state of a series, starting a fresh one when its kind changed.
+func (s *streams) get(key uint64, kind uint8) *stream {
+	free := -1
+	for i := range s.inline {
+		e := &s.inline[i]
+		if e.used && e.key == key {
+			return e.reuse(kind)
+		}
+		if !e.used && free < 0 {
+			free = i
+		}
+	}
+	if st := s.more[key]; st != nil {
+		return st.reuse(kind)
+	}
+	if free >= 0 {
+		s.inline[free] = keyedStream{key: key, used: true, stream: stream{inUse: kind}}
+		return &s.inline[free].stream
+	}
+	if s.more == nil {
+		s.more = map[uint64]*stream{}
+	}
+	st := &stream{inUse: kind}
+	s.more[key] = st
+	return st
+}
+
+func (st *stream) reuse(kind uint8) *stream {
+	if st.inUse != kind {
+		*st = stream{inUse: kind}
+	}
+	return st
+}
+
+// evict drops the series not seen since oldest.
+func (s *streams) evict(oldest int64) {
+	for i := range s.inline {
+		if e := &s.inline[i]; e.used && e.last < oldest {
+			*e = keyedStream{}
+		}
+	}
+	for k, st := range s.more {
+		if st.last < oldest {
+			delete(s.more, k)
+		}
+	}
+}
+
+// len is the number of series held.
+func (s *streams) len() int {
+	n := len(s.more)
+	for i := range s.inline {
+		if s.inline[i].used {
+			n++
+		}
+	}
+	return n
 }
 
 const (

@@ -71,6 +71,8 @@ type Histogram struct {
 
 // Next writes the per-bucket increase since the previous point into out (grown as needed) and
 // returns it with the count increase. A change of bounds or a decrease in any bucket is a reset.
+// Next keeps bounds by reference: the caller must never change it, and passing the same slice
+// again spares comparing it.
 func (h *Histogram) Next(start, t int64, count uint64, bounds []float64, buckets []uint64, out []uint64) (inc []uint64, n uint64, prev int64, r Result) {
 	prev, r = h.advance(start, t)
 	if r == Stale {
@@ -95,7 +97,7 @@ func (h *Histogram) Next(start, t int64, count uint64, bounds []float64, buckets
 		return out, 0, 0, Baseline // a decrease is a reset: the baseline is already stored
 	}
 	h.count = count
-	h.bounds = append(h.bounds[:0], bounds...)
+	h.bounds = bounds
 	h.buckets = append(h.buckets[:0], buckets...)
 	return out, 0, 0, Baseline
 }
@@ -174,6 +176,9 @@ func grow(s []uint64, n int) []uint64 {
 func equalBounds(a, b []float64) bool {
 	if len(a) != len(b) {
 		return false
+	}
+	if len(a) == 0 || &a[0] == &b[0] {
+		return true
 	}
 	for i := range a {
 		if a[i] != b[i] {

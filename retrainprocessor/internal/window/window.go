@@ -114,7 +114,13 @@ type Window struct {
 
 // New returns an empty window with layout.Span+1 slots: the span plus the slot being filled.
 func New(layout *Layout) *Window {
-	return &Window{layout: layout, slots: make([]slot, layout.Span+1)}
+	w := Make(layout)
+	return &w
+}
+
+// Make is New for a window held by value, inside the object that owns it.
+func Make(layout *Layout) Window {
+	return Window{layout: layout, slots: make([]slot, layout.Span+1)}
 }
 
 // slotAt returns the slot for time t (ns), recycling an expired one, or nil when t is older than
