@@ -50,8 +50,9 @@ func (s *Summary) add(sl *slot) {
 			if len(s.explicit) < len(sl.explicit) {
 				s.explicit = append(s.explicit, make([]uint64, len(sl.explicit)-len(s.explicit))...)
 			}
+			dst := s.explicit[:len(sl.explicit)] // one bounds check, not one per bucket
 			for i, c := range sl.explicit {
-				s.explicit[i] += c
+				dst[i] += c
 			}
 		case KindExponential:
 			s.exp.Merge(&sl.exp)

@@ -240,8 +240,9 @@ func (w *Window) AddExplicit(start, t int64, bounds []float64, counts []uint64, 
 	if len(s.explicit) != len(counts) {
 		s.explicit = make([]uint64, len(counts))
 	}
+	dst := s.explicit[:len(counts)]
 	for i, c := range counts {
-		s.explicit[i] += c
+		dst[i] += c
 	}
 	s.latCount += count
 	s.coverLatency(start, t)
