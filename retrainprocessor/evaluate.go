@@ -20,6 +20,7 @@ const maxPendingJobs = 10000
 // evaluator is the state of the evaluation ticks; only the goroutine holding evalMu touches it.
 type evaluator struct {
 	summary  window.Summary
+	stats    observer.Stats // here, not on the stack: observers take it through an interface
 	models   []*model
 	evidence []job.Evidence
 	reasons  []string
@@ -92,7 +93,8 @@ func (p *retrainProcessor) decide(m *model, now time.Time) strategy.Decision {
 
 	holds := false
 	if s.Predictions() >= uint64(p.cfg.MinSamples) {
-		stats := observer.Stats{Latency: s}
+		stats := &e.stats
+		*stats = observer.Stats{Latency: s}
 		stats.ThroughputRate, stats.ThroughputSamples = s.Throughput(p.cfg.Throughput.Metric == "")
 		stats.AccuracyMean, stats.AccuracySamples = s.Accuracy()
 		observers := p.observers
@@ -101,7 +103,7 @@ func (p *retrainProcessor) decide(m *model, now time.Time) strategy.Decision {
 		}
 		flagged := 0
 		for _, o := range observers {
-			ev, ok := o.Observe(&stats)
+			ev, ok := o.Observe(stats)
 			if !ok {
 				continue
 			}
