@@ -350,6 +350,21 @@ func (p *retrainProcessor) ingestHistogram(sc *scratch, m *model, dp pmetric.His
 	// Points of a model nearly always carry the bounds its window already holds: then they were
 	// validated when adopted and need no copy.
 	ms := m.window.Bounds()
+	t := p.pointTime(dp.Timestamp(), now)
+	start := int64(dp.StartTimestamp())
+	if !cumulative {
+		if start <= 0 || start > t {
+			start = t
+		}
+		// The common case in one pass: compare the bounds and add the counts straight into
+		// the slot; anything unusual takes the path below.
+		if len(ms) == bounds.Len() && m.window.AddExplicitFrom(start, t, ms, func(dst []uint64) (uint64, bool) {
+			return addCounts(dst, counts, bounds, factor, ms, dp.Count())
+		}) {
+			sc.aggregated[signalLatency]++
+			return
+		}
+	}
 	if !sameBounds(bounds, factor, ms) {
 		sc.bounds = sc.bounds[:0]
 		prev := 0.0
@@ -373,17 +388,13 @@ func (p *retrainProcessor) ingestHistogram(sc *scratch, m *model, dp pmetric.His
 		}
 	}
 	var total uint64
-	sc.counts, total = copyCounts(sc.counts, counts)
-	if total != dp.Count() {
+	var ok bool
+	sc.counts, total, ok = copyCounts(sc.counts, counts)
+	if !ok || total != dp.Count() {
 		sc.skipped[reasonBadValue]++
 		return
 	}
-	t := p.pointTime(dp.Timestamp(), now)
-	start := int64(dp.StartTimestamp())
 	if !cumulative {
-		if start <= 0 || start > t {
-			start = t
-		}
 		sc.count(m.window.AddExplicit(start, t, ms, sc.counts, total), signalLatency)
 		return
 	}
@@ -417,9 +428,10 @@ func (p *retrainProcessor) ingestExponential(sc *scratch, m *model, dp pmetric.E
 		}
 	}
 	var total uint64
-	sc.counts, total = copyCounts(sc.counts, dp.Positive().BucketCounts())
+	var ok bool
+	sc.counts, total, ok = copyCounts(sc.counts, dp.Positive().BucketCounts())
 	total += dp.ZeroCount()
-	if total != dp.Count() {
+	if !ok || total < dp.ZeroCount() || total != dp.Count() {
 		sc.skipped[reasonBadValue]++
 		return
 	}
@@ -527,20 +539,50 @@ func sameBounds(bounds pcommon.Float64Slice, factor float64, ms []float64) bool 
 	return true
 }
 
-// copyCounts copies a point's bucket counts into buf (grown as needed) and sums them, in one pass.
-func copyCounts(buf []uint64, counts pcommon.UInt64Slice) ([]uint64, uint64) {
+// addCounts adds a delta point's bucket counts into dst when its bounds, converted to ms, are ms
+// and its counts sum to want; otherwise it takes back what it added and returns false. The
+// caller checked len(ms) == bounds.Len() and len(dst) == counts.Len() == len(ms)+1.
+func addCounts(dst []uint64, counts pcommon.UInt64Slice, bounds pcommon.Float64Slice, factor float64, ms []float64, want uint64) (uint64, bool) {
+	var total uint64
+	same, overflow := true, false
+	for i, b := range ms {
+		if bounds.At(i)*factor != b {
+			same = false
+		}
+		c := counts.At(i)
+		total += c
+		overflow = overflow || total < c
+		dst[i] += c
+	}
+	last := counts.At(len(ms))
+	total += last
+	overflow = overflow || total < last
+	dst[len(ms)] += last
+	if same && !overflow && total == want {
+		return total, true
+	}
+	for i := range dst {
+		dst[i] -= counts.At(i) // exact, even if the add wrapped around
+	}
+	return 0, false
+}
+
+// copyCounts copies a point's bucket counts into buf (grown as needed) and sums them, in one pass;
+// ok is false when the sum overflows.
+func copyCounts(buf []uint64, counts pcommon.UInt64Slice) (_ []uint64, total uint64, ok bool) {
 	n := counts.Len()
 	if cap(buf) < n {
 		buf = make([]uint64, n, max(n, 2*cap(buf)))
 	}
 	buf = buf[:n]
-	var total uint64
+	overflow := false
 	for i := range buf {
 		c := counts.At(i)
 		total += c
+		overflow = overflow || total < c
 		buf[i] = c
 	}
-	return buf, total
+	return buf, total, !overflow
 }
 
 // numberValue reads a number point; NaN, ±Inf, no value and the no-recorded-value flag are bad.

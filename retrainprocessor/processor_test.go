@@ -26,6 +26,7 @@ import (
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/metadata"
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/metadatatest"
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/quantile"
+	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/window"
 )
 
 // TestSeedSmoke keeps the seed's smoke test: 105 events for dummy_model at 150 ms, 50 per second,
@@ -345,12 +346,7 @@ func TestBadInputIsSkippedAndCounted(t *testing.T) {
 	hist := lat.SetEmptyHistogram()
 	hist.SetAggregationTemporality(pmetric.AggregationTemporalityDelta)
 	addHist := func(bounds []float64, counts []uint64, count uint64) {
-		dp := hist.DataPoints().AppendEmpty()
-		dp.SetTimestamp(ts)
-		dp.SetStartTimestamp(ts - 1e9)
-		dp.ExplicitBounds().FromRaw(bounds)
-		dp.BucketCounts().FromRaw(counts)
-		dp.SetCount(count)
+		appendHistogramPoint(hist, ts, bounds, counts, count)
 	}
 	addHist([]float64{10, 100}, []uint64{1, 2}, 3)            // too few buckets
 	addHist([]float64{10, 100}, []uint64{1, 2, 3}, 7)         // counts do not sum to count
@@ -634,4 +630,59 @@ func TestEveryLogsPipelineReceivesTheJobs(t *testing.T) {
 	first.AllLogs()[0].ResourceLogs().At(0).Resource().Attributes().PutStr("changed", "yes")
 	_, changed := second.AllLogs()[0].ResourceLogs().At(0).Resource().Attributes().Get("changed")
 	assert.False(t, changed)
+}
+
+// Delta explicit points whose bounds the window already holds are added straight into the slot;
+// one that turns out bad there must leave the window as it was and still be counted.
+func TestDeltaHistogramPointsAreAddedWhole(t *testing.T) {
+	h := newHarness(t, testConfig(), t0)
+	ts := pcommon.NewTimestampFromTime(t0.Add(-time.Second))
+	send := func(unit string, bounds []float64, counts []uint64, count uint64) {
+		md := pmetric.NewMetrics()
+		rm := md.ResourceMetrics().AppendEmpty()
+		rm.Resource().Attributes().PutStr("ml.model.id", "m")
+		lat := rm.ScopeMetrics().AppendEmpty().Metrics().AppendEmpty()
+		lat.SetName("ml.model.latency")
+		lat.SetUnit(unit)
+		hist := lat.SetEmptyHistogram()
+		hist.SetAggregationTemporality(pmetric.AggregationTemporalityDelta)
+		appendHistogramPoint(hist, ts, bounds, counts, count)
+		h.consume(md)
+	}
+	send("ms", []float64{10, 100}, []uint64{1, 2, 3}, 6)          // the window adopts these bounds
+	send("ms", []float64{10, 100}, []uint64{4, 0, 0}, 5)          // counts do not sum to count
+	send("ms", []float64{10, 100}, []uint64{^uint64(0), 1, 0}, 0) // sums to count only by wrapping around
+	send("ms", []float64{10, 200}, []uint64{4, 0, 0}, 4)          // other bounds
+	send("s", []float64{0.01, 0.1}, []uint64{0, 0, 2}, 2)         // the same bounds in seconds
+
+	var s window.Summary
+	m := h.p.models.snapshot(nil)
+	require.Len(t, m, 1)
+	m[0].window.Summarize(t0.Add(time.Minute).UnixNano(), &s)
+	assert.Equal(t, uint64(8), s.Count(), "only the two good points")
+	// 1, 2, 5 observations in (0,10], (10,100], (100,+Inf).
+	p10, _ := s.Quantile(0.1)
+	assert.LessOrEqual(t, p10, 10.0)
+	p20, _ := s.Quantile(0.2)
+	assert.Greater(t, p20, 10.0)
+	p50, _ := s.Quantile(0.5)
+	assert.Equal(t, 100.0, p50, "the +Inf bucket reports the highest bound")
+
+	reason := func(r string, n int64) metricdata.DataPoint[int64] {
+		return metricdata.DataPoint[int64]{Attributes: attribute.NewSet(attribute.String("reason", r)), Value: n}
+	}
+	metadatatest.AssertEqualProcessorRetrainDataPointsSkipped(t, h.tel, []metricdata.DataPoint[int64]{
+		reason("bad_value", 2),
+		reason("layout_mismatch", 1),
+	}, metricdatatest.IgnoreTimestamp())
+}
+
+// appendHistogramPoint appends a point covering the second before ts.
+func appendHistogramPoint(hist pmetric.Histogram, ts pcommon.Timestamp, bounds []float64, counts []uint64, count uint64) {
+	dp := hist.DataPoints().AppendEmpty()
+	dp.SetTimestamp(ts)
+	dp.SetStartTimestamp(ts - 1e9)
+	dp.ExplicitBounds().FromRaw(bounds)
+	dp.BucketCounts().FromRaw(counts)
+	dp.SetCount(count)
 }

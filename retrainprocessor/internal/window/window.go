@@ -249,6 +249,31 @@ func (w *Window) AddExplicit(start, t int64, bounds []float64, counts []uint64, 
 	return Added
 }
 
+// AddExplicitFrom is AddExplicit for a caller that adds the counts itself, sparing a copy: when
+// the window holds bounds and t has a slot, fill gets that slot's counts (len(bounds)+1) to add
+// the point's into and returns the point's count, or false after taking back what it added. It
+// reports whether the point was added; when not, nothing changed and the caller can still call
+// AddExplicit to learn why.
+func (w *Window) AddExplicitFrom(start, t int64, bounds []float64, fill func(dst []uint64) (uint64, bool)) bool {
+	if w.kind != KindExplicit || !equal(w.bounds, bounds) {
+		return false
+	}
+	s := w.slotAt(t)
+	if s == nil {
+		return false
+	}
+	if len(s.explicit) != len(bounds)+1 {
+		s.explicit = make([]uint64, len(bounds)+1)
+	}
+	count, ok := fill(s.explicit)
+	if !ok {
+		return false
+	}
+	s.latCount += count
+	s.coverLatency(start, t)
+	return true
+}
+
 // AddExponential adds the delta of an exponential histogram's positive range covering (start, t];
 // factor converts the recorded unit to ms.
 func (w *Window) AddExponential(start, t int64, factor float64, scale, offset int32, counts []uint64, zero, count uint64) Result {

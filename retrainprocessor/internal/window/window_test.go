@@ -229,3 +229,45 @@ func TestPointsLandInTheSlotOfTheirTime(t *testing.T) {
 	require.Equal(t, Added, w.AddAccuracy(base+50*sec, 0.5))
 	assert.Equal(t, TooOld, w.AddAccuracy(base+15*sec, 0.1))
 }
+
+func TestAddExplicitFrom(t *testing.T) {
+	bounds := []float64{10, 100}
+	fill := func(counts []uint64, count uint64, ok bool) func([]uint64) (uint64, bool) {
+		return func(dst []uint64) (uint64, bool) {
+			if !ok {
+				return 0, false
+			}
+			for i, c := range counts {
+				dst[i] += c
+			}
+			return count, true
+		}
+	}
+	base := 1000 * sec
+	tests := []struct {
+		name  string
+		setup func(w *Window)
+		at    int64
+		bnds  []float64
+		ok    bool
+		added bool
+		count uint64
+	}{
+		{"no layout yet", func(*Window) {}, base, bounds, true, false, 0},
+		{"other kind", func(w *Window) { w.AddSample(base, 5) }, base, bounds, true, false, 1},
+		{"other bounds", func(w *Window) { w.AddExplicit(base, base, []float64{1, 2}, []uint64{1, 0, 0}, 1) }, base, bounds, true, false, 1},
+		{"too old", func(w *Window) { w.AddExplicit(base+100*sec, base+100*sec, bounds, []uint64{1, 0, 0}, 1) }, base, bounds, true, false, 1},
+		{"fill declines", func(w *Window) { w.AddExplicit(base, base, bounds, []uint64{1, 0, 0}, 1) }, base, bounds, false, false, 1},
+		{"added", func(w *Window) { w.AddExplicit(base, base, bounds, []uint64{1, 0, 0}, 1) }, base + sec, bounds, true, true, 4},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newTestWindow(10*time.Second, 3)
+			tt.setup(w)
+			assert.Equal(t, tt.added, w.AddExplicitFrom(tt.at-sec, tt.at, tt.bnds, fill([]uint64{0, 1, 2}, 3, tt.ok)))
+			var s Summary
+			w.Summarize(w.head*w.layout.Width+10*sec, &s) // the window that ends after the newest slot
+			assert.Equal(t, tt.count, s.Count())
+		})
+	}
+}
