@@ -1,6 +1,7 @@
 package retrainprocessor // import "github.com/visutility/otelcol-retrain/retrainprocessor"
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"hash/maphash"
@@ -95,11 +96,11 @@ func (p *retrainProcessor) ingest(ctx context.Context, md pmetric.Metrics) {
 		p.ingestResource(sc, rms.At(i), now)
 	}
 	p.record(ctx, &sc.tally)
-	buf := sc.series.buf[:0]
-	if cap(buf) > 4096 { // an outsized attribute: let it go
-		buf = nil
+	buf, ends := sc.series.buf[:0], sc.series.ends[:0]
+	if cap(buf) > 4096 || cap(ends) > 256 { // an outsized resource: let it go
+		buf, ends = nil, nil
 	}
-	sc.series = series{buf: buf} // do not keep the request alive from the pool
+	sc.series = series{buf: buf, ends: ends} // do not keep the request alive from the pool
 	scratchPool.Put(sc)
 }
 
@@ -193,6 +194,7 @@ func (p *retrainProcessor) ingestResource(sc *scratch, rm pmetric.ResourceMetric
 					attrs.CopyTo(m.resource)
 					m.refresh = false
 				}
+				sc.series.forModel(m)
 			}
 			sc.series.forMetric(metric.Name())
 			switch signal {
@@ -616,7 +618,10 @@ type series struct {
 	resHash, scopeHash, metricHash uint64
 	have                           uint8
 
-	buf []byte // the bytes of one hashed part, reused
+	model *model // the locked model the points belong to, which remembers its resource's hash
+
+	buf  []byte // the bytes of one hashed part, reused
+	ends []int  // where each attribute's bytes end in buf
 }
 
 const (
@@ -626,8 +631,10 @@ const (
 )
 
 func (s *series) forResource(seed maphash.Seed, res pcommon.Map) {
-	s.seed, s.res, s.have = seed, res, 0
+	s.seed, s.res, s.have, s.model = seed, res, 0, nil
 }
+
+func (s *series) forModel(m *model) { s.model = m }
 
 func (s *series) forScope(sm pmetric.ScopeMetrics) {
 	s.scope = sm
@@ -644,7 +651,7 @@ func (s *series) forMetric(name string) {
 // their order.
 func (s *series) key(attrs pcommon.Map) uint64 {
 	if s.have&haveResource == 0 {
-		s.resHash = s.hashMap(s.res)
+		s.resHash = s.resourceHash()
 		s.have |= haveResource
 	}
 	if s.have&haveScope == 0 {
@@ -674,26 +681,62 @@ func (s *series) key(attrs pcommon.Map) uint64 {
 func (s *series) hashMap(attrs pcommon.Map) uint64 {
 	var h uint64
 	for k, v := range attrs.All() {
-		b := appendString(s.buf[:0], k)
-		b = append(b, byte(v.Type()))
-		switch v.Type() {
-		case pcommon.ValueTypeStr:
-			b = append(b, v.Str()...)
-		case pcommon.ValueTypeInt:
-			b = binary.LittleEndian.AppendUint64(b, uint64(v.Int()))
-		case pcommon.ValueTypeDouble:
-			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v.Double()))
-		case pcommon.ValueTypeBool:
-			if v.Bool() {
-				b = append(b, 1)
-			}
-		default: // maps, slices and bytes are rare in stream identities
-			b = append(b, v.AsString()...)
-		}
-		s.buf = b
-		h += maphash.Bytes(s.seed, b)
+		s.buf = appendAttribute(s.buf[:0], k, v)
+		h += maphash.Bytes(s.seed, s.buf)
 	}
 	return h
+}
+
+// maxRememberedResource bounds the encoded resource a model remembers (model.resKey).
+const maxRememberedResource = 1024
+
+// resourceHash is hashMap of the resource, reused when the model's last cumulative point came
+// from a resource with the same attributes in the same order: comparing their encoding costs
+// less than hashing it again.
+func (s *series) resourceHash() uint64 {
+	b := s.buf[:0]
+	s.ends = s.ends[:0]
+	for k, v := range s.res.All() {
+		b = appendAttribute(b, k, v)
+		s.ends = append(s.ends, len(b))
+	}
+	s.buf = b
+	m := s.model
+	if m != nil && m.resKey != nil && bytes.Equal(m.resKey, b) {
+		return m.resHash
+	}
+	var h uint64
+	start := 0
+	for _, end := range s.ends {
+		h += maphash.Bytes(s.seed, b[start:end])
+		start = end
+	}
+	if m != nil && len(b) <= maxRememberedResource {
+		m.resKey = append(m.resKey[:0], b...)
+		m.resHash = h
+	}
+	return h
+}
+
+// appendAttribute appends one attribute's encoding: key, value type and value.
+func appendAttribute(b []byte, k string, v pcommon.Value) []byte {
+	b = appendString(b, k)
+	b = append(b, byte(v.Type()))
+	switch v.Type() {
+	case pcommon.ValueTypeStr:
+		b = append(b, v.Str()...)
+	case pcommon.ValueTypeInt:
+		b = binary.LittleEndian.AppendUint64(b, uint64(v.Int()))
+	case pcommon.ValueTypeDouble:
+		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v.Double()))
+	case pcommon.ValueTypeBool:
+		if v.Bool() {
+			b = append(b, 1)
+		}
+	default: // maps, slices and bytes are rare in stream identities
+		b = append(b, v.AsString()...)
+	}
+	return b
 }
 
 // appendString appends s with its length first, so consecutive strings cannot run together.

@@ -28,6 +28,10 @@ type model struct {
 	window   window.Window
 	streams  streams
 	resource pcommon.Map // the model's resource attributes as last refreshed
+	// resKey is the encoded resource attributes of the last cumulative point, resHash their
+	// hash (series.resourceHash).
+	resKey  []byte
+	resHash uint64
 	// otherBounds is the last explicit bounds (ms) a cumulative point brought that the window
 	// did not hold, kept so streams can share it.
 	otherBounds []float64

@@ -14,6 +14,11 @@ import (
 type streamPart func(res, scopeAttrs, point pcommon.Map, scope pcommon.InstrumentationScope, metric *string)
 
 func streamKey(seed maphash.Seed, parts ...streamPart) uint64 {
+	return modelStreamKey(seed, nil, parts...)
+}
+
+// modelStreamKey is streamKey for points of model m, which may remember its resource's hash.
+func modelStreamKey(seed maphash.Seed, m *model, parts ...streamPart) uint64 {
 	rm := pmetric.NewResourceMetrics()
 	sm := rm.ScopeMetrics().AppendEmpty()
 	point := pcommon.NewMap()
@@ -23,6 +28,7 @@ func streamKey(seed maphash.Seed, parts ...streamPart) uint64 {
 	}
 	var s series
 	s.forResource(seed, rm.Resource().Attributes())
+	s.forModel(m)
 	s.forScope(sm)
 	s.forMetric(metric)
 	return s.key(point)
@@ -99,4 +105,28 @@ func TestStreamKeys(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A model remembers its resource's hash; the keys must be those computed from scratch.
+func TestStreamKeysReuseTheModelsResourceHash(t *testing.T) {
+	seed := maphash.MakeSeed()
+	m := &model{}
+	key := func(m *model, parts ...streamPart) uint64 { return modelStreamKey(seed, m, parts...) }
+	podA := []streamPart{resAttr("service.name", "ranker"), resAttr("pod", "a")}
+	podB := []streamPart{resAttr("service.name", "ranker"), resAttr("pod", "b")}
+	podAReordered := []streamPart{resAttr("pod", "a"), resAttr("service.name", "ranker")}
+
+	a := key(nil, podA...)
+	assert.Equal(t, a, key(m, podA...), "first key, computed")
+	assert.NotEmpty(t, m.resKey, "remembered")
+	assert.Equal(t, a, key(m, podA...), "second key, from the model")
+	b := key(nil, podB...)
+	assert.NotEqual(t, a, b)
+	assert.Equal(t, b, key(m, podB...), "another resource replaces the remembered one")
+	assert.Equal(t, a, key(m, podAReordered...), "the same attributes in another order")
+	assert.Equal(t, a, key(m, podA...))
+
+	// The remembered hash is what a matching resource gets: spoil it and see it used.
+	m.resHash++
+	assert.NotEqual(t, a, key(m, podA...))
 }
