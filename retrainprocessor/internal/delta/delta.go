@@ -3,6 +3,8 @@
 // and yields nothing, so a window holds what happened inside it and not since process start.
 package delta // import "github.com/visutility/otelcol-retrain/retrainprocessor/internal/delta"
 
+import "math/bits"
+
 // Result says what a cumulative point produced.
 type Result uint8
 
@@ -82,16 +84,16 @@ func (h *Histogram) Next(start, t int64, count uint64, bounds []float64, buckets
 		// One pass: the increase, whether any bucket decreased, and the new baseline.
 		out = grow(out, len(buckets))
 		old := h.buckets[:len(buckets)]
-		decreased := false
+		var decreased uint64 // a borrow from any bucket, without a branch per bucket
 		for i, b := range buckets {
-			o := old[i]
-			decreased = decreased || b < o
-			out[i] = b - o
+			d, borrow := bits.Sub64(b, old[i], 0)
+			out[i] = d
+			decreased |= borrow
 			old[i] = b
 		}
 		n = count - h.count
 		h.count = count
-		if !decreased {
+		if decreased == 0 {
 			return out, n, prev, Delta
 		}
 		return out, 0, 0, Baseline // a decrease is a reset: the baseline is already stored
@@ -128,14 +130,14 @@ func (e *Exponential) Next(start, t int64, count, zero uint64, scale, offset int
 	if scale == e.scale && offset == e.offset && len(buckets) >= len(e.buckets) {
 		// The common case: same layout, so bucket i is bucket i. One pass as for Histogram.
 		old := e.buckets
-		decreased := false
+		var decreased uint64
 		for i, b := range buckets[:len(old)] {
-			o := old[i]
-			decreased = decreased || b < o
-			out[i] = b - o
+			d, borrow := bits.Sub64(b, old[i], 0)
+			out[i] = d
+			decreased |= borrow
 		}
 		copy(out[len(old):], buckets[len(old):])
-		if decreased {
+		if decreased != 0 {
 			e.store(count, zero, scale, offset, buckets)
 			return out, 0, 0, 0, Baseline
 		}
