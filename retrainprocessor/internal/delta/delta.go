@@ -93,6 +93,7 @@ func (h *Histogram) Next(start, t int64, count uint64, bounds []float64, buckets
 		}
 		n = count - h.count
 		h.count = count
+		h.bounds = bounds // equal; keeping the caller's slice makes the next check a pointer check
 		if decreased == 0 {
 			return out, n, prev, Delta
 		}
