@@ -47,7 +47,7 @@ func TestCardinalityFloodIsBounded(t *testing.T) {
 
 	conn, err := grpc.NewClient(cfg.GRPC, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	require.NoError(t, err)
-	defer conn.Close()
+	defer func() { assert.NoError(t, conn.Close()) }()
 	client := pmetricotlp.NewGRPCClient(conn)
 	flood := func(from, to int) {
 		for round := from; round < to; round++ {

@@ -119,7 +119,7 @@ func sortedPairs(kv map[string]string) string {
 func sdkAttrs(s attribute.Set) string {
 	kv := map[string]string{}
 	for _, a := range s.ToSlice() {
-		kv[string(a.Key)] = a.Value.Emit()
+		kv[string(a.Key)] = a.Value.String()
 	}
 	return sortedPairs(kv)
 }

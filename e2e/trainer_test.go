@@ -60,7 +60,7 @@ func newTrainer(t *testing.T, secret string, ln ...net.Listener) *trainer {
 	tr := &trainer{secret: secret, verifier: v}
 	tr.Server = httptest.NewUnstartedServer(http.HandlerFunc(tr.serve))
 	if len(ln) > 0 {
-		tr.Listener.Close()
+		_ = tr.Listener.Close() // never used: the caller's listener replaces it
 		tr.Listener = ln[0]
 	}
 	tr.Start()

@@ -38,8 +38,20 @@ type collector struct {
 	exited    chan struct{} // closed once the process ended; err is set before
 	err       error
 
-	mu       sync.Mutex
-	problems []string // the last warnings and errors the collector logged
+	mu        sync.Mutex
+	problems  []string // the last warnings and errors the collector logged
+	logFailed bool     // the log file could not be written (reported once, as a problem)
+}
+
+// logErr reports, once, that the collector's log file could not be written.
+func (c *collector) logErr(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.logFailed {
+		return
+	}
+	c.logFailed = true
+	c.problems = append(c.problems, fmt.Sprintf("writing %s: %v", c.logPath, err))
 }
 
 const keptProblems = 10
@@ -55,7 +67,7 @@ func startCollector(binary string, configs []string, env []string, logPath strin
 	}
 	r, w, err := os.Pipe()
 	if err != nil {
-		logFile.Close()
+		_ = logFile.Close() // the error being returned is the one that matters
 		return nil, err
 	}
 	var args []string
@@ -67,12 +79,12 @@ func startCollector(binary string, configs []string, env []string, logPath strin
 	cmd.Stdout, cmd.Stderr = w, w
 	cmd.SysProcAttr = childProcAttr()
 	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		r.Close()
-		w.Close()
+		_ = logFile.Close() // the start error is the one that matters
+		_ = r.Close()
+		_ = w.Close()
 		return nil, fmt.Errorf("start the collector: %w", err)
 	}
-	w.Close() // the child holds its own copy; EOF comes when it exits
+	_ = w.Close() // the child holds its own copy; EOF comes when it exits
 	c := &collector{cmd: cmd, logPath: logPath, decisions: make(chan decision, 16), exited: make(chan struct{})}
 	go c.read(r, logFile, verbose)
 	go func() {
@@ -83,15 +95,21 @@ func startCollector(binary string, configs []string, env []string, logPath strin
 }
 
 func (c *collector) read(r io.ReadCloser, logFile *os.File, verbose io.Writer) {
-	defer r.Close()
-	defer logFile.Close()
+	defer func() { _ = r.Close() }()
+	defer func() {
+		if err := logFile.Close(); err != nil {
+			c.logErr(err)
+		}
+	}()
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 4<<20)
 	for sc.Scan() {
 		line := sc.Text()
-		fmt.Fprintln(logFile, line)
+		if _, err := fmt.Fprintln(logFile, line); err != nil {
+			c.logErr(err)
+		}
 		if verbose != nil {
-			fmt.Fprintln(verbose, line)
+			_, _ = fmt.Fprintln(verbose, line) // the terminal: nowhere better to report a failure
 		}
 		if p, ok := problem(line); ok {
 			c.mu.Lock()
@@ -153,7 +171,7 @@ func (c *collector) waitReady(ctx context.Context, addrs ...string) error {
 		for {
 			conn, err := net.DialTimeout("tcp", addr, 200*time.Millisecond)
 			if err == nil {
-				conn.Close()
+				_ = conn.Close() // it was only a probe
 				break
 			}
 			select {
@@ -215,6 +233,9 @@ func freeAddr() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer ln.Close()
-	return ln.Addr().String(), nil
+	addr := ln.Addr().String()
+	if err := ln.Close(); err != nil {
+		return "", err
+	}
+	return addr, nil
 }

@@ -81,7 +81,7 @@ func run(ctx context.Context, o options, out io.Writer) int {
 		if d.collector != nil && code == exitFailed {
 			tl.say("  collector log kept in %s", d.collector.logPath)
 		} else {
-			os.RemoveAll(d.logDir)
+			d.removeLogs(tl)
 		}
 		return code
 	}
@@ -93,7 +93,7 @@ func run(ctx context.Context, o options, out io.Writer) int {
 		}
 	}
 	if code == 0 || code == exitInterrupted {
-		os.RemoveAll(d.logDir)
+		d.removeLogs(tl)
 	} else {
 		tl.say("  collector log kept in %s", d.collector.logPath)
 	}
@@ -187,4 +187,11 @@ func newSecret() (string, error) {
 		return "", fmt.Errorf("signing secret: %w", err)
 	}
 	return "whsec_" + base64.StdEncoding.EncodeToString(key), nil
+}
+
+// removeLogs deletes the demo's log directory, saying so when it cannot.
+func (d *demo) removeLogs(tl *timeline) {
+	if err := os.RemoveAll(d.logDir); err != nil {
+		tl.say("  could not remove %s: %v", d.logDir, err)
+	}
 }

@@ -23,9 +23,10 @@ func (t *timeline) event(who, format string, args ...any) {
 	lines := strings.Split(fmt.Sprintf(format, args...), "\n")
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	fmt.Fprintf(t.w, "%7s  %-9s  %s\n", t.since(), who, lines[0])
+	// The timeline is the terminal: there is nowhere better to report a failed write.
+	_, _ = fmt.Fprintf(t.w, "%7s  %-9s  %s\n", t.since(), who, lines[0])
 	for _, l := range lines[1:] {
-		fmt.Fprintf(t.w, "%7s  %-9s  %s\n", "", "", l)
+		_, _ = fmt.Fprintf(t.w, "%7s  %-9s  %s\n", "", "", l)
 	}
 }
 
@@ -33,7 +34,7 @@ func (t *timeline) event(who, format string, args ...any) {
 func (t *timeline) say(format string, args ...any) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	fmt.Fprintf(t.w, format+"\n", args...)
+	_, _ = fmt.Fprintf(t.w, format+"\n", args...)
 }
 
 func (t *timeline) since() string {
