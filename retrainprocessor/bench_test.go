@@ -397,6 +397,9 @@ func benchIngestStages(b *testing.B, name string, payload func() *benchPayload) 
 // BenchmarkPercentile is one model's percentile at evaluation: merge a full window of slots into
 // a summary (window.Summarize) and take p99 (Summary.Quantile). slots=5 is the default layout
 // (window 5m, evaluation_interval 60s); slots=60 is window 5m with evaluation_interval 5s.
+// Every iteration is a tick: the window moves on by one slot, after a point was written into the
+// slot that enters it (so the oldest one is recycled), as between two evaluations; the point's
+// cost is part of the figure.
 func BenchmarkPercentile(b *testing.B) {
 	for _, kind := range []string{"explicit16", "exponential160"} {
 		for _, interval := range []time.Duration{time.Minute, 5 * time.Second} {
@@ -407,24 +410,30 @@ func BenchmarkPercentile(b *testing.B) {
 				counts := make([]uint64, benchExponentialBuckets)
 				bounds := make([]float64, len(sdkBounds))
 				copy(bounds, sdkBounds)
-				// Fill every slot of the ring, including the one being filled after end.
-				for e := end/layout.Width - layout.Span; e <= end/layout.Width; e++ {
+				// fill writes one point into the slot of epoch e; total is its count.
+				var total uint64
+				fill := func(e int64) window.Result {
 					t := e*layout.Width + layout.Width/2
-					var total uint64
+					total = 0
 					switch kind {
 					case "explicit16":
 						for j := range benchExplicitBuckets {
 							counts[j] = uint64(1 + (int(e)+j)%9)
 							total += counts[j]
 						}
-						require.Equal(b, window.Added, w.AddExplicit(t-layout.Width/4, t, bounds, counts[:benchExplicitBuckets], total))
-					case "exponential160":
+						return w.AddExplicit(t-layout.Width/4, t, bounds, counts[:benchExplicitBuckets], total)
+					default:
 						for j := range counts {
 							counts[j] = uint64(1 + (int(e)+j)%7)
 							total += counts[j]
 						}
-						require.Equal(b, window.Added, w.AddExponential(t-layout.Width/4, t, 1, 3, 0, counts, 2, total+2))
+						total += 2 // the zero bucket
+						return w.AddExponential(t-layout.Width/4, t, 1, 3, 0, counts, 2, total)
 					}
+				}
+				// Fill every slot of the ring, including the one being filled after end.
+				for e := end/layout.Width - layout.Span; e <= end/layout.Width; e++ {
+					require.Equal(b, window.Added, fill(e))
 				}
 				var s window.Summary
 				w.Summarize(end, &s)
@@ -435,11 +444,22 @@ func BenchmarkPercentile(b *testing.B) {
 
 				b.ReportAllocs()
 				for b.Loop() {
+					end += layout.Width
+					if fill(end/layout.Width) != window.Added {
+						b.Fatal("point not added")
+					}
 					w.Summarize(end, &s)
 					if _, ok := s.Quantile(0.99); !ok {
 						b.Fatal("no p99")
 					}
 				}
+				// The window holds exactly its last Span slots, one point each.
+				var want uint64
+				for e := end/layout.Width - layout.Span; e < end/layout.Width; e++ {
+					fill(e) // the same point again, for its total (s is already taken)
+					want += total
+				}
+				require.Equal(b, want, s.Count())
 			})
 		}
 	}

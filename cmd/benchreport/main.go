@@ -186,7 +186,7 @@ func (r results) report(w io.Writer) {
 	}
 	p("\n")
 
-	p("### Percentile per model (BenchmarkPercentile): Summarize a full window + Quantile(0.99)\n\n")
+	p("### Percentile per model (BenchmarkPercentile): a tick: one point written into the slot that enters the window, Summarize the full window + Quantile(0.99)\n\n")
 	p("| kind | slots | ns/op | allocs/op |\n|---|---:|---:|---:|\n")
 	for _, k := range []string{"explicit16", "exponential160"} {
 		for _, s := range []string{"5", "60"} {
