@@ -110,6 +110,8 @@ type Window struct {
 	kind   Kind
 	bounds []float64 // explicit bounds, in ms
 	factor float64   // exponential: ms per unit of the recorded values
+
+	merged merged // explicit counts of the last summarized window
 }
 
 // New returns an empty window with layout.Span+1 slots: the span plus the slot being filled.
@@ -142,6 +144,7 @@ func (w *Window) slotAt(t int64) *slot {
 		if s.tag > e+1 {
 			return nil
 		}
+		w.noteRecycled(s)
 		s.reset(e + 1)
 	}
 	if e == w.head && t >= 0 {
@@ -200,6 +203,7 @@ func (w *Window) adopt(kind Kind, bounds []float64, factor float64) bool {
 	}
 	w.kind, w.factor = kind, factor
 	w.bounds = append(w.bounds[:0:0], bounds...) // never the caller's slice, nor one a caller reads
+	w.merged.ok = false
 	return true
 }
 
@@ -244,6 +248,7 @@ func (w *Window) AddExplicit(start, t int64, bounds []float64, counts []uint64, 
 	for i, c := range counts {
 		dst[i] += c
 	}
+	w.noteAdded(s, counts)
 	s.latCount += count
 	s.coverLatency(start, t)
 	return Added
@@ -259,7 +264,7 @@ func (w *Window) AddExplicitFrom(start, t int64, bounds []float64, fill func(dst
 		return false
 	}
 	s := w.slotAt(t)
-	if s == nil {
+	if s == nil || w.merged.holds(s.tag-1) { // a late point for a summarized slot: AddExplicit
 		return false
 	}
 	if len(s.explicit) != len(bounds)+1 {
@@ -356,7 +361,8 @@ func (w *Window) Empty(end int64) bool {
 }
 
 // Summarize merges the slots of the window that ends at end (ns, exclusive) into sum, which is
-// reset first and keeps its buffers across calls.
+// reset first and keeps its buffers across calls. It updates the window's kept total of explicit
+// counts (merged.go), so like the Add methods it needs the model's lock.
 func (w *Window) Summarize(end int64, sum *Summary) {
 	sum.reset()
 	last := end / w.layout.Width // slots before this epoch
@@ -365,6 +371,9 @@ func (w *Window) Summarize(end int64, sum *Summary) {
 	sum.End = end
 	sum.kind, sum.factor = w.kind, w.factor
 	sum.bounds = append(sum.bounds[:0], w.bounds...)
+	if sum.mergedExplicit = w.kind == KindExplicit; sum.mergedExplicit {
+		sum.explicit = append(sum.explicit[:0], w.mergedExplicit(first, last)...)
+	}
 	for i := range w.slots {
 		s := &w.slots[i]
 		e := s.tag - 1
