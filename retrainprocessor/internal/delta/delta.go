@@ -138,12 +138,11 @@ func (e *Exponential) Next(start, t int64, count, zero uint64, scale, offset int
 			decreased |= borrow
 		}
 		copy(out[len(old):], buckets[len(old):])
+		zinc, n = zero-e.zero, count-e.count
+		e.store(count, zero, scale, offset, buckets) // the new baseline either way
 		if decreased != 0 {
-			e.store(count, zero, scale, offset, buckets)
 			return out, 0, 0, 0, Baseline
 		}
-		zinc, n = zero-e.zero, count-e.count
-		e.store(count, zero, scale, offset, buckets)
 		return out, zinc, n, prev, Delta
 	}
 	copy(out, buckets)

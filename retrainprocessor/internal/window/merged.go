@@ -1,5 +1,7 @@
 package window // import "github.com/visutility/otelcol-retrain/retrainprocessor/internal/window"
 
+import "slices"
+
 // merged keeps the explicit-bucket counts of the slots of the last summarized window added up,
 // so the next summary adds only the slots that entered the window and takes out those that left,
 // instead of adding every slot's buckets again: with many slots (window 1h, evaluation every
@@ -15,6 +17,7 @@ func (m *merged) holds(epoch int64) bool {
 	return m.ok && epoch >= m.first && epoch < m.last
 }
 
+// addInto adds src into dst, which is at least as long.
 func addInto(dst, src []uint64) {
 	dst = dst[:len(src)]
 	for i, c := range src {
@@ -22,6 +25,7 @@ func addInto(dst, src []uint64) {
 	}
 }
 
+// subtractFrom takes src out of dst, which is at least as long.
 func subtractFrom(dst, src []uint64) {
 	dst = dst[:len(src)]
 	for i, c := range src {
@@ -52,7 +56,8 @@ func (w *Window) mergedExplicit(first, last int64) []uint64 {
 		first-m.first > n || last-m.last > n {
 		// Start over from the slots: the first summary, a new layout, time going backwards, or
 		// a jump past the whole ring.
-		m.counts = append(m.counts[:0], make([]uint64, width)...)
+		m.counts = slices.Grow(m.counts[:0], width)[:width]
+		clear(m.counts)
 		for i := range w.slots {
 			s := &w.slots[i]
 			if e := s.tag - 1; s.tag != 0 && e >= first && e < last && len(s.explicit) == width {

@@ -12,14 +12,12 @@ type Summary struct {
 	// Start and End bound the window in unix nanoseconds, End exclusive.
 	Start, End int64
 
-	kind Kind
-	// mergedExplicit: explicit holds the window's merged counts already; add skips them.
-	mergedExplicit bool
-	bounds         []float64
-	factor         float64
-	explicit       []uint64
-	exp            quantile.Exponential
-	sketch         quantile.Sketch
+	kind     Kind
+	bounds   []float64
+	factor   float64
+	explicit []uint64 // the window's kept total (merged.go), not added slot by slot
+	exp      quantile.Exponential
+	sketch   quantile.Sketch
 
 	latCount         uint64
 	latStart, latEnd int64
@@ -48,17 +46,6 @@ func (s *Summary) reset() {
 func (s *Summary) add(sl *slot) {
 	if sl.latSeen {
 		switch s.kind {
-		case KindExplicit:
-			if s.mergedExplicit {
-				break
-			}
-			if len(s.explicit) < len(sl.explicit) {
-				s.explicit = append(s.explicit, make([]uint64, len(sl.explicit)-len(s.explicit))...)
-			}
-			dst := s.explicit[:len(sl.explicit)] // one bounds check, not one per bucket
-			for i, c := range sl.explicit {
-				dst[i] += c
-			}
 		case KindExponential:
 			s.exp.Merge(&sl.exp)
 		case KindSketch:

@@ -244,10 +244,7 @@ func (w *Window) AddExplicit(start, t int64, bounds []float64, counts []uint64, 
 	if len(s.explicit) != len(counts) {
 		s.explicit = make([]uint64, len(counts))
 	}
-	dst := s.explicit[:len(counts)]
-	for i, c := range counts {
-		dst[i] += c
-	}
+	addInto(s.explicit, counts)
 	w.noteAdded(s, counts)
 	s.latCount += count
 	s.coverLatency(start, t)
@@ -371,7 +368,7 @@ func (w *Window) Summarize(end int64, sum *Summary) {
 	sum.End = end
 	sum.kind, sum.factor = w.kind, w.factor
 	sum.bounds = append(sum.bounds[:0], w.bounds...)
-	if sum.mergedExplicit = w.kind == KindExplicit; sum.mergedExplicit {
+	if w.kind == KindExplicit {
 		sum.explicit = append(sum.explicit[:0], w.mergedExplicit(first, last)...)
 	}
 	for i := range w.slots {
