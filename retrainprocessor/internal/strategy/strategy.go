@@ -81,12 +81,30 @@ func (d Decision) String() string {
 	}
 }
 
+// Verdict is what the observers concluded for one model at one evaluation.
+type Verdict int
+
+const (
+	// Abstains: no observer could judge (too few samples, no data): the vote neither holds nor
+	// fails, and a pending streak is kept, for at most Strategy.Gap.
+	Abstains Verdict = iota
+	// Fails: observers judged and the vote does not hold.
+	Fails
+	// Holds: the vote holds.
+	Holds
+)
+
 // State is the decision state of one model; its zero value is a model never seen.
 type State struct {
 	// PendingSince is when the vote started to hold without a break; zero when it does not hold.
 	PendingSince time.Time
+	// HeldAt is the last evaluation at which the vote held, while PendingSince is set.
+	HeldAt time.Time
 	// CooldownUntil is the end of the quiet time after the last job.
 	CooldownUntil time.Time
+	// LastJobID and LastJobAt name the last job fired.
+	LastJobID string
+	LastJobAt time.Time
 }
 
 // Idle reports whether the state carries nothing worth keeping at now.
@@ -99,25 +117,41 @@ type Strategy struct {
 	Vote     Vote
 	For      time.Duration
 	Cooldown time.Duration
+	// Gap is how long evaluations that abstain may interrupt a pending streak, such as while a
+	// restarted collector refills its windows; past it the streak starts again.
+	Gap time.Duration
 }
 
-// Decide advances one model's state for an evaluation at now where the vote holds or not.
-func (s Strategy) Decide(st *State, now time.Time, holds bool) Decision {
-	if !holds {
-		st.PendingSince = time.Time{}
+// Decide advances one model's state for an evaluation at now. On Fire the caller records the job
+// with Fired once it is sure the job can be sent; st is otherwise already advanced.
+func (s Strategy) Decide(st *State, now time.Time, v Verdict) Decision {
+	switch v {
+	case Abstains:
+		if !st.PendingSince.IsZero() && now.Sub(st.HeldAt) > s.Gap {
+			st.PendingSince, st.HeldAt = time.Time{}, time.Time{}
+		}
+		return Quiet
+	case Fails:
+		st.PendingSince, st.HeldAt = time.Time{}, time.Time{}
 		return Quiet
 	}
 	if st.PendingSince.IsZero() {
 		st.PendingSince = now
 	}
+	st.HeldAt = now
 	if now.Sub(st.PendingSince) < s.For {
 		return Pending
 	}
 	if now.Before(st.CooldownUntil) {
 		return Suppressed
 	}
-	st.CooldownUntil = now.Add(s.Cooldown)
-	// The next job needs the vote to hold for a fresh `for` period.
-	st.PendingSince = time.Time{}
 	return Fire
+}
+
+// Fired records a job fired at now: the cooldown starts, and the next job needs the vote to hold
+// for a fresh `for` period.
+func (s Strategy) Fired(st *State, now time.Time, id string) {
+	st.CooldownUntil = now.Add(s.Cooldown)
+	st.PendingSince, st.HeldAt = time.Time{}, time.Time{}
+	st.LastJobID, st.LastJobAt = id, now
 }
