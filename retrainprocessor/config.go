@@ -26,6 +26,9 @@ type Config struct {
 	MinSamples int `mapstructure:"min_samples"`
 	// MaxModels bounds the number of models tracked at once.
 	MaxModels int `mapstructure:"max_models"`
+	// Storage names a storage extension that keeps the decision state and the outbox across
+	// restarts; nil keeps them in memory.
+	Storage *component.ID `mapstructure:"storage"`
 
 	Latency    SignalConfig `mapstructure:"latency"`
 	Throughput SignalConfig `mapstructure:"throughput"`

@@ -2,10 +2,12 @@ package retrainprocessor // import "github.com/visutility/otelcol-retrain/retrai
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/visutility/otelcol-retrain/internal/job"
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/metadata"
@@ -14,9 +16,6 @@ import (
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/window"
 )
 
-// maxPendingJobs bounds the jobs kept for a logs pipeline that refused them.
-const maxPendingJobs = 10000
-
 // evaluator is the state of the evaluation ticks; only the goroutine holding evalMu touches it.
 type evaluator struct {
 	summary  window.Summary
@@ -24,23 +23,32 @@ type evaluator struct {
 	models   []*model
 	evidence []job.Evidence
 	reasons  []string
-	states   map[modelKey]*strategy.State
-	// pending holds, per logs consumer, job batches it refused, retried at the next tick.
-	pending [][]plog.Logs
+
+	// decisions is the durable state of every model that has some (decisions.go).
+	decisions map[modelKey]*decision
+	// dirty lists the decisions changed since the last flush; flushing is its spare buffer.
+	dirty, flushing []modelKey
+	// deletes are storage keys to delete at the next flush; rewriteIndex asks it to write the index.
+	deletes      []string
+	rewriteIndex bool
+	// outbox holds, oldest first, the fired jobs some logs pipeline has not accepted (outbox.go).
+	outbox []*outboxJob
+	// fired are this tick's jobs, for the log.
+	fired []*outboxJob
 }
 
 func (e *evaluator) init() {
-	e.states = map[modelKey]*strategy.State{}
+	e.decisions = map[modelKey]*decision{}
 }
 
-// evaluate runs every observer and the strategy over each model's window ending at now, and
-// hands the resulting RetrainJob records to the logs pipelines. Tests call it with their own clock.
+// evaluate runs every observer and the strategy over each model's window ending at now, writes
+// the changed decision state and the fired jobs to storage, then hands the jobs to the logs
+// pipelines. Tests call it with their own clock.
 func (p *retrainProcessor) evaluate(ctx context.Context, now time.Time) {
 	p.evalMu.Lock()
 	defer p.evalMu.Unlock()
 	began := time.Now()
 	e := &p.eval
-	ld := plog.NewLogs()
 	end := now.UnixNano()
 	oldest := end - int64(p.cfg.Window)
 
@@ -58,17 +66,14 @@ func (p *retrainProcessor) evaluate(ctx context.Context, now time.Time) {
 		}
 		m.mu.Unlock()
 
-		switch p.decide(m, now) {
-		case strategy.Fire:
-			p.appendJob(ld, m, now)
-		case strategy.Suppressed:
+		if p.step(ctx, m, now) == strategy.Suppressed {
 			suppressed++
 		}
 	}
 	clear(e.models) // drop references so evicted models can be collected
-	for k, st := range e.states {
-		if st.Idle(now) {
-			delete(e.states, k)
+	for k, d := range e.decisions {
+		if !d.dirty && d.idle(now) {
+			e.touch(k) // the next flush drops it
 		}
 	}
 
@@ -80,54 +85,91 @@ func (p *retrainProcessor) evaluate(ctx context.Context, now time.Time) {
 	if suppressed > 0 {
 		tb.ProcessorRetrainJobsSuppressed.Add(ctx, suppressed)
 	}
-	p.emit(ctx, ld)
+	p.logFired()
+	// The outbox, and so every fired job, is in storage before any pipeline sees a job.
+	p.flush(ctx, now)
+	p.handOff(ctx, now)
 	tb.ProcessorRetrainEvaluationDuration.Record(ctx, time.Since(began).Seconds())
 }
 
-// decide runs the observers on the summary of m and advances its strategy state. On Fire the
-// evaluator's evidence and reasons hold the job's.
-func (p *retrainProcessor) decide(m *model, now time.Time) strategy.Decision {
+// step decides for one model and commits the decision: a fired job is built and encoded first,
+// so a job that cannot be sent never starts a cooldown.
+func (p *retrainProcessor) step(ctx context.Context, m *model, now time.Time) strategy.Decision {
+	e := &p.eval
+	v := p.verdict(m)
+	d, tracked := e.decisions[m.key]
+	if !tracked && v != strategy.Holds {
+		return strategy.Quiet // nothing to remember
+	}
+	var st strategy.State
+	if tracked {
+		st = d.st
+	}
+	dec := p.strategy.Decide(&st, now, v)
+	var j *outboxJob
+	if dec == strategy.Fire {
+		var err error
+		if j, err = p.newJob(m, now); err != nil {
+			p.telemetry.ProcessorRetrainJobsDropped.Add(ctx, 1, droppedInvalid...)
+			p.logger.Error("Cannot build the RetrainJob of a model; no job fired and no cooldown started",
+				zap.String("model", m.key.model), zap.String("version", m.key.version), zap.Error(err))
+			return strategy.Quiet
+		}
+		p.strategy.Fired(&st, now, j.id)
+	}
+	if tracked && st == d.st && j == nil {
+		return dec
+	}
+	d = e.touch(m.key)
+	d.st = st
+	if j != nil {
+		p.enqueue(ctx, d, j)
+		e.fired = append(e.fired, j)
+	}
+	return dec
+}
+
+// verdict runs the observers on the summary of m. When the vote holds, the evaluator's evidence
+// and reasons hold the job's.
+func (p *retrainProcessor) verdict(m *model) strategy.Verdict {
 	e := &p.eval
 	s := &e.summary
 	e.evidence, e.reasons = e.evidence[:0], e.reasons[:0]
-
-	holds := false
-	if s.Predictions() >= uint64(p.cfg.MinSamples) {
-		stats := &e.stats
-		*stats = observer.Stats{Latency: s}
-		stats.ThroughputRate, stats.ThroughputSamples = s.Throughput(p.cfg.Throughput.Metric == "")
-		stats.AccuracyMean, stats.AccuracySamples = s.Accuracy()
-		observers := p.observers
-		if o, ok := p.overrides[m.key.model]; ok {
-			observers = o
-		}
-		flagged := 0
-		for _, o := range observers {
-			ev, ok := o.Observe(stats)
-			if !ok {
-				continue
-			}
-			e.evidence = append(e.evidence, ev)
-			if ev.Flagged {
-				flagged++
-				e.reasons = append(e.reasons, ev.Observer)
-			}
-		}
-		holds = p.strategy.Vote.Holds(flagged, len(observers))
+	if s.Predictions() < uint64(p.cfg.MinSamples) {
+		return strategy.Abstains
 	}
-
-	st, ok := e.states[m.key]
-	if !ok {
-		if !holds {
-			return strategy.Quiet
-		}
-		st = &strategy.State{}
-		e.states[m.key] = st
+	stats := &e.stats
+	*stats = observer.Stats{Latency: s}
+	stats.ThroughputRate, stats.ThroughputSamples = s.Throughput(p.cfg.Throughput.Metric == "")
+	stats.AccuracyMean, stats.AccuracySamples = s.Accuracy()
+	observers := p.observers
+	if o, ok := p.overrides[m.key.model]; ok {
+		observers = o
 	}
-	return p.strategy.Decide(st, now, holds)
+	flagged := 0
+	for _, o := range observers {
+		ev, ok := o.Observe(stats)
+		if !ok {
+			continue
+		}
+		e.evidence = append(e.evidence, ev)
+		if ev.Flagged {
+			flagged++
+			e.reasons = append(e.reasons, ev.Observer)
+		}
+	}
+	switch {
+	case len(e.evidence) == 0:
+		return strategy.Abstains
+	case p.strategy.Vote.Holds(flagged, len(observers)):
+		return strategy.Holds
+	}
+	return strategy.Fails
 }
 
-func (p *retrainProcessor) appendJob(ld plog.Logs, m *model, now time.Time) {
+// newJob builds the job m fires at now as the log record the pipelines get and the bytes the
+// outbox stores.
+func (p *retrainProcessor) newJob(m *model, now time.Time) (*outboxJob, error) {
 	e := &p.eval
 	m.mu.Lock()
 	resource := m.resource.AsRaw()
@@ -136,74 +178,72 @@ func (p *retrainProcessor) appendJob(ld plog.Logs, m *model, now time.Time) {
 		ID:           job.NewID(m.key.model, m.key.version, now),
 		ModelID:      m.key.model,
 		ModelVersion: m.key.version,
-		Reasons:      e.reasons,
+		Reasons:      append([]string(nil), e.reasons...),
 		Strategy:     p.strategy.Vote.String(),
 		RequestedAt:  now.UTC(),
 		WindowStart:  time.Unix(0, e.summary.Start).UTC(),
 		WindowEnd:    now.UTC(),
-		Evidence:     e.evidence,
+		Evidence:     append([]job.Evidence(nil), e.evidence...),
 		Resource:     resource,
 	}
+	ld := plog.NewLogs()
 	job.Append(ld, metadata.ScopeName, j)
-	p.logger.Info("Model needs retraining",
-		zap.String("job_id", j.ID), zap.String("model", j.ModelID), zap.String("version", j.ModelVersion),
-		zap.Strings("reasons", j.Reasons))
+	var enc plog.ProtoMarshaler
+	raw, err := enc.MarshalLogs(ld)
+	if err != nil {
+		return nil, fmt.Errorf("encode job %q: %w", j.ID, err)
+	}
+	return &outboxJob{key: m.key, id: j.ID, logs: ld, raw: raw, firedAt: now, reasons: j.Reasons}, nil
 }
 
-// emit hands ld to every logs pipeline, first retrying what each refused before. A refused batch
-// is kept (up to maxPendingJobs per pipeline) rather than lost.
-func (p *retrainProcessor) emit(ctx context.Context, ld plog.Logs) {
+// maxFiredLines bounds the log lines one tick writes about its jobs. The collector's log
+// sampling drops repeats of a message beyond a few per second, and a decision is rare and must
+// always be logged: so a tick logs its jobs in at most this many lines.
+const maxFiredLines = 5
+
+// logFired logs this tick's jobs, each one named, in at most maxFiredLines lines.
+func (p *retrainProcessor) logFired() {
 	e := &p.eval
-	if len(e.pending) < len(p.logs) {
-		e.pending = append(e.pending, make([][]plog.Logs, len(p.logs)-len(e.pending))...)
+	n := len(e.fired)
+	if n == 0 {
+		return
 	}
-	for i, next := range p.logs {
-		// Every pipeline but the last gets its own copy: a consumer may change what it receives.
-		batch := ld
-		if i < len(p.logs)-1 && ld.LogRecordCount() > 0 {
-			batch = plog.NewLogs()
-			ld.CopyTo(batch)
+	per := max(50, (n+maxFiredLines-1)/maxFiredLines)
+	for from := 0; from < n; from += per {
+		part := e.fired[from:min(from+per, n)]
+		if n == 1 {
+			j := part[0]
+			p.logger.Info("Model needs retraining", zap.String("job_id", j.id), zap.String("model", j.key.model),
+				zap.String("version", j.key.version), zap.Strings("reasons", j.reasons))
+			break
 		}
-		queue := e.pending[i]
-		if batch.LogRecordCount() > 0 {
-			queue = append(queue, batch)
-		}
-		sent := 0
-		for _, b := range queue {
-			n := int64(b.LogRecordCount())
-			if err := next.ConsumeLogs(ctx, b); err != nil {
-				p.telemetry.ProcessorRetrainJobsFailed.Add(ctx, n)
-				p.logger.Warn("Logs pipeline refused RetrainJob records; retrying at the next evaluation",
-					zap.Int64("jobs", n), zap.Error(err))
-				break
-			}
-			p.telemetry.ProcessorRetrainJobsEmitted.Add(ctx, n)
-			sent++
-		}
-		queue = queue[sent:]
-		queue = p.trimPending(queue)
-		e.pending[i] = queue
+		p.logger.Info("Models need retraining", zap.Int("jobs", len(part)), zap.Array("retrain_jobs", firedJobs(part)))
 	}
+	clear(e.fired)
+	e.fired = e.fired[:0]
 }
 
-// trimPending drops the oldest batches beyond maxPendingJobs, saying so loudly.
-func (p *retrainProcessor) trimPending(queue []plog.Logs) []plog.Logs {
-	total := 0
-	for _, b := range queue {
-		total += b.LogRecordCount()
+type firedJobs []*outboxJob
+
+func (f firedJobs) MarshalLogArray(enc zapcore.ArrayEncoder) error {
+	for _, j := range f {
+		if err := enc.AppendObject(j); err != nil {
+			return err
+		}
 	}
-	drop := 0
-	for total > maxPendingJobs && drop < len(queue) {
-		total -= queue[drop].LogRecordCount()
-		drop++
+	return nil
+}
+
+func (j *outboxJob) MarshalLogObject(enc zapcore.ObjectEncoder) error {
+	enc.AddString("job_id", j.id)
+	enc.AddString("model", j.key.model)
+	if j.key.version != "" {
+		enc.AddString("version", j.key.version)
 	}
-	if drop > 0 {
-		p.logger.Error("Dropping RetrainJob records the logs pipeline kept refusing",
-			zap.Int("batches", drop), zap.Int("pending_limit", maxPendingJobs))
-		queue = queue[drop:]
-	}
-	if len(queue) == 0 {
+	return enc.AddArray("reasons", zapcore.ArrayMarshalerFunc(func(a zapcore.ArrayEncoder) error {
+		for _, r := range j.reasons {
+			a.AppendString(r)
+		}
 		return nil
-	}
-	return queue
+	}))
 }

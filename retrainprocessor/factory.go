@@ -6,7 +6,10 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/processor"
+	"go.opentelemetry.io/collector/processor/processorhelper"
 
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/metadata"
 )
@@ -50,19 +53,48 @@ func (f *factory) forget(c *Config) {
 	f.mu.Unlock()
 }
 
-func (f *factory) createMetrics(_ context.Context, set processor.Settings, cfg component.Config, next consumer.Metrics) (processor.Metrics, error) {
+var capabilities = processorhelper.WithCapabilities(consumer.Capabilities{MutatesData: false})
+
+func (f *factory) createMetrics(ctx context.Context, set processor.Settings, cfg component.Config, next consumer.Metrics) (processor.Metrics, error) {
 	p, err := f.instance(set, cfg)
 	if err != nil {
 		return nil, err
 	}
-	return &metricsProcessor{shared: p, next: next}, nil
+	mp, err := processorhelper.NewMetrics(ctx, set, cfg, next,
+		func(ctx context.Context, md pmetric.Metrics) (pmetric.Metrics, error) {
+			p.ingest(ctx, md)
+			return md, nil
+		},
+		capabilities, processorhelper.WithStart(p.start), processorhelper.WithShutdown(p.shutdown))
+	if err != nil {
+		return nil, err
+	}
+	return &metricsProcessor{Metrics: mp, shared: p}, nil
 }
 
-func (f *factory) createLogs(_ context.Context, set processor.Settings, cfg component.Config, next consumer.Logs) (processor.Logs, error) {
+func (f *factory) createLogs(ctx context.Context, set processor.Settings, cfg component.Config, next consumer.Logs) (processor.Logs, error) {
 	p, err := f.instance(set, cfg)
+	if err != nil {
+		return nil, err
+	}
+	lp, err := processorhelper.NewLogs(ctx, set, cfg, next,
+		func(_ context.Context, ld plog.Logs) (plog.Logs, error) { return ld, nil },
+		capabilities, processorhelper.WithStart(p.start), processorhelper.WithShutdown(p.shutdown))
 	if err != nil {
 		return nil, err
 	}
 	p.addLogsConsumer(next)
-	return &logsProcessor{shared: p, next: next}, nil
+	return &logsProcessor{Logs: lp, shared: p}, nil
+}
+
+// metricsProcessor observes and forwards one metrics pipeline's data.
+type metricsProcessor struct {
+	processor.Metrics
+	shared *retrainProcessor
+}
+
+// logsProcessor forwards one logs pipeline's data; the shared processor injects jobs into it.
+type logsProcessor struct {
+	processor.Logs
+	shared *retrainProcessor
 }

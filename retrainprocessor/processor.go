@@ -9,8 +9,6 @@ import (
 
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
-	"go.opentelemetry.io/collector/pdata/plog"
-	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/processor"
 	"go.uber.org/zap"
 
@@ -41,6 +39,7 @@ type retrainProcessor struct {
 	observers []observer.Observer            // the top-level observers
 	overrides map[string][]observer.Observer // observers of models with overrides
 	strategy  strategy.Strategy
+	store     store
 
 	// logs are the next consumers of every logs pipeline the processor is in; set before Start.
 	logs []consumer.Logs
@@ -49,11 +48,12 @@ type retrainProcessor struct {
 	evalMu sync.Mutex
 	eval   evaluator
 
-	lifeMu  sync.Mutex
-	started bool
-	stopped bool
-	done    chan struct{}
-	wg      sync.WaitGroup
+	// Start and Shutdown are called once per pipeline; the first Start starts the instance and
+	// the last Shutdown stops it (refs counts the started pipelines).
+	lifeMu sync.Mutex
+	refs   int
+	cancel context.CancelFunc
+	done   chan struct{} // closed when the evaluation loop returned
 }
 
 func newRetrainProcessor(set processor.Settings, cfg *Config, forget func()) (*retrainProcessor, error) {
@@ -77,8 +77,11 @@ func newRetrainProcessor(set processor.Settings, cfg *Config, forget func()) (*r
 		models:    newModels(cfg.MaxModels),
 		observers: cfg.Observers.build(),
 		overrides: make(map[string][]observer.Observer, len(cfg.Overrides)),
-		strategy:  strategy.Strategy{Vote: vote, For: cfg.Strategy.For, Cooldown: cfg.Strategy.Cooldown},
-		done:      make(chan struct{}),
+		strategy: strategy.Strategy{
+			Vote: vote, For: cfg.Strategy.For, Cooldown: cfg.Strategy.Cooldown,
+			// A restarted collector needs a window to refill; its abstentions keep a streak.
+			Gap: cfg.Window,
+		},
 	}
 	for _, o := range cfg.Overrides {
 		p.overrides[o.Model] = cfg.observersFor(o).build()
@@ -96,91 +99,100 @@ func (p *retrainProcessor) addLogsConsumer(next consumer.Logs) {
 // errNoLogsPipeline is returned by Start when jobs would have nowhere to go.
 var errNoLogsPipeline = errors.New("is in no logs pipeline, so its RetrainJob records would be lost")
 
-func (p *retrainProcessor) start(_ context.Context, _ component.Host) error {
+// start starts the instance at the first pipeline's Start: it opens the storage, restores the
+// decision state and launches the evaluation loop, which first hands on the jobs left in the
+// outbox.
+func (p *retrainProcessor) start(ctx context.Context, host component.Host) error {
 	p.lifeMu.Lock()
 	defer p.lifeMu.Unlock()
-	if p.started {
+	if p.refs++; p.refs > 1 {
 		return nil
 	}
+	if err := p.startOnce(ctx, host); err != nil {
+		p.refs--
+		return err
+	}
+	return nil
+}
+
+func (p *retrainProcessor) startOnce(ctx context.Context, host component.Host) error {
 	if len(p.logs) == 0 {
 		return fmt.Errorf("processor %q %w: add it to a logs pipeline as well, e.g. "+
 			"service::pipelines::logs/retrain: {receivers: [nop], processors: [%s], exporters: [retrain]}",
 			p.id, errNoLogsPipeline, p.id)
 	}
-	p.started = true
-	p.wg.Add(1)
-	go p.run()
+	if p.cfg.Storage == nil {
+		p.logger.Warn("No storage configured: decision state is kept in memory only, so a restart " +
+			"forgets cooldowns and pending `for` streaks (a degraded model gets a second job) and loses " +
+			"RetrainJobs the logs pipeline has not accepted yet. Set `storage` to a storage extension such as file_storage.")
+	} else {
+		if err := p.store.open(ctx, host, p.id, *p.cfg.Storage); err != nil {
+			return err
+		}
+		p.restore(ctx)
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	p.cancel = cancel
+	p.done = make(chan struct{})
+	go p.run(runCtx)
 	return nil
 }
 
-func (p *retrainProcessor) shutdown(context.Context) error {
+// shutdown stops the instance at the last pipeline's Shutdown. It returns within ctx's deadline
+// whatever the logs pipeline does: an evaluation still handing jobs on is cancelled, and what it
+// could not hand on stays in the outbox (and so in storage, when there is one).
+func (p *retrainProcessor) shutdown(ctx context.Context) error {
 	p.lifeMu.Lock()
 	defer p.lifeMu.Unlock()
-	if p.stopped {
+	if p.refs == 0 { // never started, or already stopped
+		p.forget()
 		return nil
 	}
-	p.stopped = true
-	close(p.done)
-	p.wg.Wait()
+	if p.refs--; p.refs > 0 {
+		return nil
+	}
+	p.cancel()
+	select {
+	case <-p.done:
+		p.stopped(ctx)
+	case <-ctx.Done():
+		p.logger.Warn("Shutdown's deadline passed while an evaluation was still handing RetrainJobs to the logs pipeline; " +
+			"they stay in the outbox")
+		go func() { // release the storage once the evaluation gave up
+			<-p.done
+			p.stopped(context.Background())
+		}()
+	}
 	p.telemetry.Shutdown()
 	p.forget()
 	return nil
 }
 
-// run evaluates on ticks aligned to wall-clock multiples of the interval, so collectors with the
-// same settings evaluate the same windows and derive the same job ids.
-func (p *retrainProcessor) run() {
-	defer p.wg.Done()
+// stopped reports what the outbox still holds and closes the storage; the loop has returned.
+func (p *retrainProcessor) stopped(ctx context.Context) {
+	p.evalMu.Lock()
+	defer p.evalMu.Unlock()
+	p.reportOutboxAtStop(ctx)
+	if err := p.store.close(ctx); err != nil {
+		p.logger.Warn("Closing the decision storage failed", zap.Error(err))
+	}
+}
+
+// run hands on the jobs restored into the outbox, then evaluates on ticks aligned to wall-clock
+// multiples of the interval, so collectors with the same settings evaluate the same windows and
+// derive the same job ids.
+func (p *retrainProcessor) run(ctx context.Context) {
+	defer close(p.done)
+	p.replay(ctx)
 	interval := p.cfg.EvaluationInterval
 	for {
 		now := p.now()
 		tick := now.Truncate(interval).Add(interval)
 		select {
-		case <-p.done:
+		case <-ctx.Done():
 			return
 		case <-p.wait(tick.Sub(now)):
-			p.evaluate(context.Background(), tick)
+			p.evaluate(ctx, tick)
 		}
 	}
-}
-
-// metricsProcessor observes and forwards one metrics pipeline's data.
-type metricsProcessor struct {
-	shared *retrainProcessor
-	next   consumer.Metrics
-}
-
-func (m *metricsProcessor) Start(ctx context.Context, host component.Host) error {
-	return m.shared.start(ctx, host)
-}
-
-func (m *metricsProcessor) Shutdown(ctx context.Context) error { return m.shared.shutdown(ctx) }
-
-func (*metricsProcessor) Capabilities() consumer.Capabilities {
-	return consumer.Capabilities{MutatesData: false}
-}
-
-func (m *metricsProcessor) ConsumeMetrics(ctx context.Context, md pmetric.Metrics) error {
-	m.shared.ingest(ctx, md)
-	return m.next.ConsumeMetrics(ctx, md)
-}
-
-// logsProcessor forwards one logs pipeline's data; the shared processor injects jobs into it.
-type logsProcessor struct {
-	shared *retrainProcessor
-	next   consumer.Logs
-}
-
-func (l *logsProcessor) Start(ctx context.Context, host component.Host) error {
-	return l.shared.start(ctx, host)
-}
-
-func (l *logsProcessor) Shutdown(ctx context.Context) error { return l.shared.shutdown(ctx) }
-
-func (*logsProcessor) Capabilities() consumer.Capabilities {
-	return consumer.Capabilities{MutatesData: false}
-}
-
-func (l *logsProcessor) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
-	return l.next.ConsumeLogs(ctx, ld)
 }

@@ -472,7 +472,10 @@ func TestRefusedJobsAreRetriedAtTheNextEvaluation(t *testing.T) {
 	p.wait = func(time.Duration) <-chan time.Time { return nil }
 	require.NoError(t, mp.Start(context.Background(), componenttest.NewNopHost()))
 	require.NoError(t, lp.Start(context.Background(), componenttest.NewNopHost()))
-	defer func() { require.NoError(t, mp.Shutdown(context.Background())) }()
+	defer func() {
+		require.NoError(t, mp.Shutdown(context.Background()))
+		require.NoError(t, lp.Shutdown(context.Background()))
+	}()
 
 	a := newApp("fraud-api", "fraud-detector", "", t0.Add(-time.Hour))
 	a.accuracy = 0.5
@@ -615,7 +618,11 @@ func TestEveryLogsPipelineReceivesTheJobs(t *testing.T) {
 	}{mp, lp1, lp2} {
 		require.NoError(t, c.Start(context.Background(), componenttest.NewNopHost()))
 	}
-	defer func() { require.NoError(t, mp.Shutdown(context.Background())) }()
+	defer func() {
+		for _, c := range []component.Component{mp, lp1, lp2} {
+			require.NoError(t, c.Shutdown(context.Background()))
+		}
+	}()
 
 	a := newApp("fraud-api", "fraud-detector", "", t0.Add(-time.Hour))
 	a.accuracy = 0.5

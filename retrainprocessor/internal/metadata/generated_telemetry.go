@@ -30,10 +30,13 @@ type TelemetryBuilder struct {
 	ProcessorRetrainDataPointsSkipped  metric.Int64Counter
 	ProcessorRetrainEvaluationDuration metric.Float64Histogram
 	ProcessorRetrainEvaluations        metric.Int64Counter
+	ProcessorRetrainJobsDropped        metric.Int64Counter
 	ProcessorRetrainJobsEmitted        metric.Int64Counter
 	ProcessorRetrainJobsFailed         metric.Int64Counter
 	ProcessorRetrainJobsSuppressed     metric.Int64Counter
 	ProcessorRetrainModels             metric.Int64UpDownCounter
+	ProcessorRetrainOutboxJobs         metric.Int64UpDownCounter
+	ProcessorRetrainStateErrors        metric.Int64Counter
 }
 
 // TelemetryBuilderOption applies changes to default builder.
@@ -90,6 +93,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		metric.WithUnit("{evaluation}"),
 	)
 	errs = errors.Join(errs, err)
+	builder.ProcessorRetrainJobsDropped, err = builder.meter.Int64Counter(
+		"otelcol_processor_retrain_jobs_dropped",
+		metric.WithDescription("RetrainJobs dropped without reaching every logs pipeline, by reason; each is also named in an error log line. [Alpha]"),
+		metric.WithUnit("{job}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.ProcessorRetrainJobsEmitted, err = builder.meter.Int64Counter(
 		"otelcol_processor_retrain_jobs_emitted",
 		metric.WithDescription("RetrainJob log records handed to the logs pipeline. [Alpha]"),
@@ -98,7 +107,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	errs = errors.Join(errs, err)
 	builder.ProcessorRetrainJobsFailed, err = builder.meter.Int64Counter(
 		"otelcol_processor_retrain_jobs_failed",
-		metric.WithDescription("RetrainJob records the logs pipeline refused; they are retried at the next evaluation while the pending buffer has room. [Alpha]"),
+		metric.WithDescription("RetrainJobs a logs pipeline refused, each counted once however often it is retried; they wait in the outbox. [Alpha]"),
 		metric.WithUnit("{job}"),
 	)
 	errs = errors.Join(errs, err)
@@ -112,6 +121,18 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		"otelcol_processor_retrain_models",
 		metric.WithDescription("Models whose windows the processor currently tracks. [Alpha]"),
 		metric.WithUnit("{model}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorRetrainOutboxJobs, err = builder.meter.Int64UpDownCounter(
+		"otelcol_processor_retrain_outbox_jobs",
+		metric.WithDescription("RetrainJobs in the outbox, waiting for a logs pipeline to accept them. [Alpha]"),
+		metric.WithUnit("{job}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorRetrainStateErrors, err = builder.meter.Int64Counter(
+		"otelcol_processor_retrain_state_errors",
+		metric.WithDescription("Failures to read, decode or write the decision state in the storage extension; a model whose state cannot be read starts clean. [Alpha]"),
+		metric.WithUnit("{error}"),
 	)
 	errs = errors.Join(errs, err)
 	return &builder, errs

@@ -23,10 +23,13 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ProcessorRetrainDataPointsSkipped.Add(context.Background(), 1)
 	tb.ProcessorRetrainEvaluationDuration.Record(context.Background(), 1)
 	tb.ProcessorRetrainEvaluations.Add(context.Background(), 1)
+	tb.ProcessorRetrainJobsDropped.Add(context.Background(), 1)
 	tb.ProcessorRetrainJobsEmitted.Add(context.Background(), 1)
 	tb.ProcessorRetrainJobsFailed.Add(context.Background(), 1)
 	tb.ProcessorRetrainJobsSuppressed.Add(context.Background(), 1)
 	tb.ProcessorRetrainModels.Add(context.Background(), 1)
+	tb.ProcessorRetrainOutboxJobs.Add(context.Background(), 1)
+	tb.ProcessorRetrainStateErrors.Add(context.Background(), 1)
 	AssertEqualProcessorRetrainDataPoints(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
@@ -39,6 +42,9 @@ func TestSetupTelemetry(t *testing.T) {
 	AssertEqualProcessorRetrainEvaluations(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorRetrainJobsDropped(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorRetrainJobsEmitted(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
@@ -49,6 +55,12 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorRetrainModels(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorRetrainOutboxJobs(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorRetrainStateErrors(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 

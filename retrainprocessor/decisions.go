@@ -1,0 +1,222 @@
+package retrainprocessor // import "github.com/visutility/otelcol-retrain/retrainprocessor"
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sort"
+	"time"
+
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.opentelemetry.io/collector/pdata/plog"
+	"go.uber.org/zap"
+
+	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/state"
+	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/strategy"
+)
+
+// decision is the durable state of one (model, version): its strategy state and the jobs it
+// has in the outbox. It lives while it carries something (strategy.State.Idle, no jobs).
+type decision struct {
+	st     strategy.State
+	jobs   []*outboxJob
+	dirty  bool // changed since it was last written
+	stored bool // a record of it is in storage
+}
+
+func (d *decision) idle(now time.Time) bool { return len(d.jobs) == 0 && d.st.Idle(now) }
+
+func (d *decision) record(k modelKey) state.Record {
+	r := state.Record{
+		Model: k.model, ModelVersion: k.version,
+		PendingSince: d.st.PendingSince, HeldAt: d.st.HeldAt, CooldownUntil: d.st.CooldownUntil,
+		LastJobID: d.st.LastJobID, LastJobAt: d.st.LastJobAt,
+	}
+	for _, j := range d.jobs {
+		r.Outbox = append(r.Outbox, j.record())
+	}
+	return r
+}
+
+// touch returns the decision of k for changing it, creating it if needed; it is written at the
+// next flush.
+func (e *evaluator) touch(k modelKey) *decision {
+	d, ok := e.decisions[k]
+	if !ok {
+		d = &decision{}
+		e.decisions[k] = d
+	}
+	if !d.dirty {
+		d.dirty = true
+		e.dirty = append(e.dirty, k)
+	}
+	return d
+}
+
+// flush writes every decision changed since the last flush in one batch, and the index when the
+// set of stored records changed; idle decisions are dropped from memory and storage. A failed
+// write is counted, logged and tried again at the next flush; the state stays in memory.
+func (p *retrainProcessor) flush(ctx context.Context, now time.Time) {
+	e := &p.eval
+	if len(e.dirty) == 0 && len(e.deletes) == 0 && !e.rewriteIndex {
+		return
+	}
+	keys := e.dirty
+	e.dirty, e.flushing = e.flushing[:0], keys
+	var ops []*storage.Operation
+	var added []*decision
+	indexChanged := e.rewriteIndex
+	for _, k := range keys {
+		d := e.decisions[k]
+		d.dirty = false
+		key := state.Key(k.model, k.version)
+		if d.idle(now) {
+			delete(e.decisions, k)
+			if d.stored {
+				e.deletes = append(e.deletes, key)
+				indexChanged = true
+			}
+			continue
+		}
+		if !p.store.enabled() {
+			continue
+		}
+		b, err := state.Encode(d.record(k))
+		if err != nil { // only plain values go in; keep the state in memory and say so
+			p.telemetry.ProcessorRetrainStateErrors.Add(ctx, 1, stateWrite...)
+			p.logger.Error("Cannot encode a model's decision state", zap.String("model", k.model),
+				zap.String("version", k.version), zap.Error(err))
+			continue
+		}
+		ops = append(ops, storage.SetOperation(key, b))
+		if !d.stored {
+			d.stored, indexChanged = true, true
+			added = append(added, d)
+		}
+	}
+	if !p.store.enabled() {
+		e.deletes, e.rewriteIndex = e.deletes[:0], false
+		return
+	}
+	for _, key := range e.deletes {
+		ops = append(ops, storage.DeleteOperation(key))
+	}
+	if indexChanged {
+		ops = append(ops, storage.SetOperation(state.IndexKey, p.index()))
+	}
+	if err := p.store.write(ctx, ops); err != nil {
+		p.telemetry.ProcessorRetrainStateErrors.Add(ctx, 1, stateWrite...)
+		p.logger.Error("Writing the decision state failed; it is kept in memory and written at the next evaluation",
+			zap.Int("operations", len(ops)), zap.Error(err))
+		for _, d := range added {
+			d.stored = false
+		}
+		for _, k := range keys {
+			if _, ok := e.decisions[k]; ok {
+				e.touch(k)
+			}
+		}
+		e.rewriteIndex = indexChanged
+		return
+	}
+	e.deletes, e.rewriteIndex = e.deletes[:0], false
+}
+
+// index encodes the keys of every stored record.
+func (p *retrainProcessor) index() []byte {
+	keys := make([]string, 0, len(p.eval.decisions))
+	for k, d := range p.eval.decisions {
+		if d.stored {
+			keys = append(keys, state.Key(k.model, k.version))
+		}
+	}
+	sort.Strings(keys)
+	b, _ := state.EncodeIndex(keys) // a list of strings always encodes
+	return b
+}
+
+// restore reads the decision state at Start. What cannot be read is logged and counted, and its
+// model starts clean; nothing here fails Start.
+func (p *retrainProcessor) restore(ctx context.Context) {
+	l := p.store.load(ctx)
+	e := &p.eval
+	if l.failed != nil {
+		op := stateRead
+		if errors.Is(l.failed, context.DeadlineExceeded) {
+			op = stateTimeout
+		}
+		p.telemetry.ProcessorRetrainStateErrors.Add(ctx, 1, op...)
+		p.logger.Error("Cannot read the stored decision state; every model starts clean", zap.Error(l.failed))
+	}
+	for _, pr := range l.problems {
+		op := stateRead
+		if errors.Is(pr.err, state.ErrCorrupt) || errors.Is(pr.err, state.ErrNewerVersion) {
+			op = stateDecode
+		}
+		p.telemetry.ProcessorRetrainStateErrors.Add(ctx, 1, op...)
+		p.logger.Error("Cannot read a model's stored decision state; the model starts clean",
+			zap.String("key", pr.key), zap.Error(pr.err))
+		e.deletes = append(e.deletes, pr.key)
+	}
+	var jobs []*outboxJob
+	for _, r := range l.records {
+		k := modelKey{model: r.Model, version: r.ModelVersion}
+		d := &decision{stored: true, st: strategy.State{
+			PendingSince: r.PendingSince, HeldAt: r.HeldAt, CooldownUntil: r.CooldownUntil,
+			LastJobID: r.LastJobID, LastJobAt: r.LastJobAt,
+		}}
+		for _, rj := range r.Outbox {
+			j, err := p.restoreJob(k, rj)
+			if err != nil {
+				p.telemetry.ProcessorRetrainStateErrors.Add(ctx, 1, stateDecode...)
+				p.telemetry.ProcessorRetrainJobsDropped.Add(ctx, 1, droppedUndecodable...)
+				p.logger.Error("Dropping a RetrainJob from the outbox that cannot be decoded",
+					zap.String("job_id", rj.ID), zap.String("model", r.Model), zap.Error(err))
+				d.dirty = true
+				continue
+			}
+			d.jobs = append(d.jobs, j)
+			jobs = append(jobs, j)
+		}
+		e.decisions[k] = d
+		if d.dirty || d.idle(p.now()) { // changed, or nothing left to keep: the next flush writes or drops it
+			d.dirty = false
+			e.touch(k)
+		}
+	}
+	if len(l.problems) > 0 { // the next flush rewrites the index without what could not be read
+		e.rewriteIndex = true
+	}
+	slices.SortStableFunc(jobs, func(a, b *outboxJob) int { return a.firedAt.Compare(b.firedAt) })
+	e.outbox = append(e.outbox, jobs...)
+	p.telemetry.ProcessorRetrainOutboxJobs.Add(ctx, int64(len(jobs)))
+	if len(l.records) > 0 || len(jobs) > 0 {
+		p.logger.Info("Restored the decision state", zap.Int("models", len(l.records)),
+			zap.Int("outbox_jobs", len(jobs)))
+	}
+}
+
+func (p *retrainProcessor) restoreJob(k modelKey, rj state.Job) (*outboxJob, error) {
+	var u plog.ProtoUnmarshaler
+	ld, err := u.UnmarshalLogs(rj.Logs)
+	if err != nil {
+		return nil, err
+	}
+	if ld.LogRecordCount() != 1 {
+		return nil, errors.New("the stored record holds no single job")
+	}
+	j := &outboxJob{key: k, id: rj.ID, logs: ld, raw: rj.Logs, firedAt: rj.FiredAt, refused: rj.Refused}
+	j.pending = make([]bool, len(p.logs))
+	if rj.Pipelines == len(p.logs) {
+		for _, i := range rj.Pending {
+			if i >= 0 && i < len(j.pending) {
+				j.pending[i] = true
+			}
+		}
+	} else { // the pipelines changed across the restart: each one gets the job again
+		for i := range j.pending {
+			j.pending[i] = true
+		}
+	}
+	return j, nil
+}

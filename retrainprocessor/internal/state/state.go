@@ -1,0 +1,153 @@
+// Package state is the format of the retrain processor's durable decision state: one record per
+// (model, version) holding its strategy state and its outbox, and an index of the records, as
+// kept in a storage extension. Records are versioned JSON: fields a reader does not know are
+// ignored, and a record of a newer version is reported so the caller can skip it.
+package state // import "github.com/visutility/otelcol-retrain/retrainprocessor/internal/state"
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Version is the record format this package writes. A reader skips records of a newer version.
+const Version = 1
+
+// IndexKey is the storage key of the index, the list of every record's key. A storage client
+// cannot list its keys, so the index is how a starting processor finds the records.
+const IndexKey = "index"
+
+// keyPrefix starts every model record's key.
+const keyPrefix = "model/"
+
+var (
+	// ErrNewerVersion is returned by decoders for data written by a newer processor.
+	ErrNewerVersion = errors.New("written by a newer version")
+	// ErrCorrupt is returned by decoders for data that is not a record of this format.
+	ErrCorrupt = errors.New("corrupt")
+)
+
+// Key is the storage key of the record of (model, version). The model's length comes first, so
+// no model and version pair shares a key with another.
+func Key(model, version string) string {
+	return keyPrefix + strconv.Itoa(len(model)) + "/" + model + "/" + version
+}
+
+// ParseKey returns the model and version a record key names.
+func ParseKey(key string) (model, version string, err error) {
+	rest, ok := strings.CutPrefix(key, keyPrefix)
+	if !ok {
+		return "", "", fmt.Errorf("key %q: %w: no %q prefix", key, ErrCorrupt, keyPrefix)
+	}
+	n, rest, ok := strings.Cut(rest, "/")
+	size, err := strconv.Atoi(n)
+	if !ok || err != nil || size < 0 || size >= len(rest) || rest[size] != '/' {
+		return "", "", fmt.Errorf("key %q: %w: no model length", key, ErrCorrupt)
+	}
+	return rest[:size], rest[size+1:], nil
+}
+
+// Record is the durable state of one (model, version).
+type Record struct {
+	Version      int    `json:"v"`
+	Model        string `json:"model"`
+	ModelVersion string `json:"version,omitempty"`
+
+	// The strategy state: when the vote started holding without a break, the last evaluation at
+	// which it held, the end of the cooldown, and the last job fired.
+	PendingSince  time.Time `json:"pending_since,omitzero"`
+	HeldAt        time.Time `json:"held_at,omitzero"`
+	CooldownUntil time.Time `json:"cooldown_until,omitzero"`
+	LastJobID     string    `json:"last_job_id,omitempty"`
+	LastJobAt     time.Time `json:"last_job_at,omitzero"`
+
+	// Outbox holds the jobs fired for this model that a logs pipeline has not accepted yet.
+	Outbox []Job `json:"outbox,omitempty"`
+}
+
+// Job is a fired RetrainJob waiting in the outbox.
+type Job struct {
+	ID string `json:"id"`
+	// Logs is the job's log record as OTLP protobuf (plog), handed on again as it was.
+	Logs []byte `json:"logs"`
+	// FiredAt is the evaluation that fired the job.
+	FiredAt time.Time `json:"fired_at"`
+	// Pipelines is how many logs pipelines the processor fed when the job fired; Pending lists
+	// those (by position) that have not accepted it. When the number of pipelines changed
+	// across a restart, every pipeline gets the job again.
+	Pipelines int   `json:"pipelines"`
+	Pending   []int `json:"pending"`
+	// Refused is set once a pipeline refused the job, so it is counted as failed only once.
+	Refused bool `json:"refused,omitempty"`
+}
+
+// header is what a reader needs to know before trusting the rest of a record.
+type header struct {
+	Version *int `json:"v"`
+}
+
+// Encode returns the record's bytes, stamped with Version.
+func Encode(r Record) ([]byte, error) {
+	r.Version = Version
+	return json.Marshal(r)
+}
+
+// Decode reads a record written by Encode of this or an older version.
+func Decode(b []byte) (Record, error) {
+	if err := checkVersion(b); err != nil {
+		return Record{}, err
+	}
+	var r Record
+	if err := json.Unmarshal(b, &r); err != nil {
+		return Record{}, fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	if r.Model == "" {
+		return Record{}, fmt.Errorf("%w: no model", ErrCorrupt)
+	}
+	for i, j := range r.Outbox {
+		if j.ID == "" || len(j.Logs) == 0 {
+			return Record{}, fmt.Errorf("%w: outbox[%d] has no id or no record", ErrCorrupt, i)
+		}
+	}
+	return r, nil
+}
+
+func checkVersion(b []byte) error {
+	var h header
+	if err := json.Unmarshal(b, &h); err != nil {
+		return fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	switch {
+	case h.Version == nil || *h.Version < 1:
+		return fmt.Errorf("%w: no version", ErrCorrupt)
+	case *h.Version > Version:
+		return fmt.Errorf("version %d, this processor reads up to %d: %w", *h.Version, Version, ErrNewerVersion)
+	}
+	return nil
+}
+
+// Index lists the keys of every record in storage.
+type Index struct {
+	Version int      `json:"v"`
+	Keys    []string `json:"keys"`
+}
+
+// EncodeIndex returns the index's bytes, stamped with Version.
+func EncodeIndex(keys []string) ([]byte, error) {
+	return json.Marshal(Index{Version: Version, Keys: keys})
+}
+
+// DecodeIndex reads an index written by EncodeIndex of this or an older version.
+func DecodeIndex(b []byte) ([]string, error) {
+	if err := checkVersion(b); err != nil {
+		return nil, err
+	}
+	var ix Index
+	if err := json.Unmarshal(b, &ix); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
+	}
+	return ix.Keys, nil
+}
