@@ -146,7 +146,11 @@ func (p *retrainProcessor) restore(ctx context.Context) {
 			op = stateTimeout
 		}
 		p.telemetry.ProcessorRetrainStateErrors.Add(ctx, 1, op...)
-		p.logger.Error("Cannot read the stored decision state; every model starts clean", zap.Error(l.failed))
+		msg := "Cannot read the stored decision state; every model starts clean"
+		if p.store.abandoned.Load() {
+			msg += ", and the storage is not used until the next start"
+		}
+		p.logger.Error(msg, zap.Error(l.failed))
 	}
 	for _, pr := range l.problems {
 		op := stateRead

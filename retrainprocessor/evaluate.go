@@ -3,6 +3,7 @@ package retrainprocessor // import "github.com/visutility/otelcol-retrain/retrai
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -217,7 +218,7 @@ func (p *retrainProcessor) logFired() {
 				zap.String("version", j.key.version), zap.Strings("reasons", j.reasons))
 			break
 		}
-		p.logger.Info("Models need retraining", zap.Int("jobs", len(part)), zap.Array("retrain_jobs", firedJobs(part)))
+		p.logger.Info("Models need retraining", zap.Int("jobs", len(part)), zap.Array("retrain_jobs", firedJobs(slices.Clone(part))))
 	}
 	clear(e.fired)
 	e.fired = e.fired[:0]

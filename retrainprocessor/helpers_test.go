@@ -212,3 +212,9 @@ func countRecords(lds []plog.Logs) int {
 func overrideThreshold(d time.Duration) *observer.LatencySLAOverride {
 	return &observer.LatencySLAOverride{Threshold: &d}
 }
+
+// ingestOnly hands md to the processor's ingest, as a metrics pipeline does.
+func (p *retrainProcessor) ingestOnly(md pmetric.Metrics) error {
+	p.ingest(context.Background(), md)
+	return nil
+}

@@ -13,7 +13,7 @@ import (
 
 // maxOutboxJobs bounds the jobs waiting in the outbox for a logs pipeline that refuses them; past
 // it the oldest are dropped, counted and logged.
-const maxOutboxJobs = 10000
+var maxOutboxJobs = 10000
 
 // handOffBatch is how many jobs go to a logs pipeline in one ConsumeLogs call, so a pipeline
 // with a small queue can take some while refusing the rest.

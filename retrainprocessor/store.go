@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
@@ -22,6 +23,9 @@ var loadTimeout = 15 * time.Second
 type store struct {
 	mu     sync.Mutex // serialises calls to client and its Close
 	client storage.Client
+	// abandoned is set when reading at Start timed out: a storage that does not answer is not
+	// used again in this run, so evaluations never wait for it.
+	abandoned atomic.Bool
 }
 
 func (s *store) open(ctx context.Context, host component.Host, self, id component.ID) error {
@@ -69,6 +73,7 @@ func (s *store) load(ctx context.Context) loaded {
 	case l := <-out:
 		return l
 	case <-ctx.Done():
+		s.abandoned.Store(true)
 		return loaded{failed: fmt.Errorf("reading the decision state took longer than %s: %w", loadTimeout, ctx.Err())}
 	}
 }
@@ -121,6 +126,9 @@ func (s *store) write(ctx context.Context, ops []*storage.Operation) error {
 	if len(ops) == 0 {
 		return nil
 	}
+	if !s.enabled() {
+		return nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.client == nil {
@@ -129,9 +137,13 @@ func (s *store) write(ctx context.Context, ops []*storage.Operation) error {
 	return s.client.Batch(ctx, ops...)
 }
 
-func (s *store) enabled() bool { return s.client != nil }
+// enabled reports whether state is written; the caller is the evaluation, or Start before it.
+func (s *store) enabled() bool { return s.client != nil && !s.abandoned.Load() }
 
 func (s *store) close(ctx context.Context) error {
+	if s.abandoned.Load() {
+		return nil // its reader may still hold the client
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.client == nil {

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 )
 
@@ -34,20 +33,6 @@ var (
 // no model and version pair shares a key with another.
 func Key(model, version string) string {
 	return keyPrefix + strconv.Itoa(len(model)) + "/" + model + "/" + version
-}
-
-// ParseKey returns the model and version a record key names.
-func ParseKey(key string) (model, version string, err error) {
-	rest, ok := strings.CutPrefix(key, keyPrefix)
-	if !ok {
-		return "", "", fmt.Errorf("key %q: %w: no %q prefix", key, ErrCorrupt, keyPrefix)
-	}
-	n, rest, ok := strings.Cut(rest, "/")
-	size, err := strconv.Atoi(n)
-	if !ok || err != nil || size < 0 || size >= len(rest) || rest[size] != '/' {
-		return "", "", fmt.Errorf("key %q: %w: no model length", key, ErrCorrupt)
-	}
-	return rest[:size], rest[size+1:], nil
 }
 
 // Record is the durable state of one (model, version).

@@ -1,0 +1,90 @@
+package state
+
+import (
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+var t0 = time.Date(2026, 11, 27, 23, 0, 0, 0, time.UTC)
+
+func TestRecordRoundTrip(t *testing.T) {
+	tests := []struct {
+		name string
+		r    Record
+	}{
+		{name: "cooldown only", r: Record{Model: "fraud", CooldownUntil: t0.Add(30 * time.Minute), LastJobID: "abc", LastJobAt: t0}},
+		{name: "pending streak with a version", r: Record{Model: "fraud", ModelVersion: "3", PendingSince: t0, HeldAt: t0.Add(time.Minute)}},
+		{
+			name: "outbox jobs",
+			r: Record{Model: "m", Outbox: []Job{
+				{ID: "j1", Logs: []byte{1, 2, 3}, FiredAt: t0, Pipelines: 2, Pending: []int{1}, Refused: true},
+				{ID: "j2", Logs: []byte{4}, FiredAt: t0.Add(time.Minute), Pipelines: 1, Pending: []int{0}},
+			}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b, err := Encode(tt.r)
+			require.NoError(t, err)
+			got, err := Decode(b)
+			require.NoError(t, err)
+			want := tt.r
+			want.Version = Version
+			assert.Equal(t, want, got)
+		})
+	}
+}
+
+func TestDecodeIsForwardCompatible(t *testing.T) {
+	// A field a newer processor added is ignored.
+	got, err := Decode([]byte(`{"v":1,"model":"m","cooldown_until":"2026-11-27T23:30:00Z","silences":[{"id":"s"}]}`))
+	require.NoError(t, err)
+	assert.Equal(t, Record{Version: 1, Model: "m", CooldownUntil: t0.Add(30 * time.Minute)}, got)
+
+	// A record of a newer version is reported, so the caller skips it rather than misread it.
+	_, err = Decode([]byte(`{"v":2,"model":"m","cooldown":{"until":1}}`))
+	require.ErrorIs(t, err, ErrNewerVersion)
+	assert.ErrorContains(t, err, "version 2")
+	_, err = DecodeIndex([]byte(`{"v":9,"keys":[]}`))
+	require.ErrorIs(t, err, ErrNewerVersion)
+}
+
+func TestDecodeRejectsCorruptRecords(t *testing.T) {
+	for name, in := range map[string]string{
+		"not json":            `{"v":1,"model":`,
+		"no version":          `{"model":"m"}`,
+		"version zero":        `{"v":0,"model":"m"}`,
+		"no model":            `{"v":1}`,
+		"wrong type":          `{"v":1,"model":"m","cooldown_until":17}`,
+		"outbox job no id":    `{"v":1,"model":"m","outbox":[{"logs":"AQ=="}]}`,
+		"outbox job no logs":  `{"v":1,"model":"m","outbox":[{"id":"j"}]}`,
+		"version is a string": `{"v":"1","model":"m"}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := Decode([]byte(in))
+			require.ErrorIs(t, err, ErrCorrupt)
+		})
+	}
+}
+
+func TestKeysAreUnambiguous(t *testing.T) {
+	pairs := [][2]string{{"a", "b/c"}, {"a/b", "c"}, {"a", ""}, {"", "a"}, {"x/1/y", "z"}, {"x", "1/y/z"}, {"1/a", ""}}
+	seen := map[string][2]string{}
+	for _, p := range pairs {
+		k := Key(p[0], p[1])
+		other, dup := seen[k]
+		assert.False(t, dup, "key %q shared by %q and %q", k, p, other)
+		seen[k] = p
+	}
+}
+
+func TestIndexRoundTrip(t *testing.T) {
+	b, err := EncodeIndex([]string{Key("a", ""), Key("b", "2")})
+	require.NoError(t, err)
+	keys, err := DecodeIndex(b)
+	require.NoError(t, err)
+	assert.Equal(t, []string{Key("a", ""), Key("b", "2")}, keys)
+}
