@@ -22,6 +22,8 @@ type decision struct {
 	jobs   []*outboxJob
 	dirty  bool // changed since it was last written
 	stored bool // a record of it is in storage
+	// heldWritten is st.HeldAt as last written.
+	heldWritten time.Time
 }
 
 func (d *decision) idle(now time.Time) bool { return len(d.jobs) == 0 && d.st.Idle(now) }
@@ -89,6 +91,7 @@ func (p *retrainProcessor) flush(ctx context.Context, now time.Time) {
 			continue
 		}
 		ops = append(ops, storage.SetOperation(key, b))
+		d.heldWritten = d.st.HeldAt
 		if !d.stored {
 			d.stored, indexChanged = true, true
 			added = append(added, d)

@@ -118,8 +118,17 @@ func (p *retrainProcessor) step(ctx context.Context, m *model, now time.Time) st
 		}
 		p.strategy.Fired(&st, now, j.id)
 	}
-	if tracked && st == d.st && j == nil {
-		return dec
+	if tracked && j == nil {
+		if st == d.st {
+			return dec
+		}
+		// While a streak holds, HeldAt moves at every evaluation; it is written only when it
+		// moved by a good part of the gap, so a degraded model costs no write per tick.
+		if heldOnly := st.HeldAt != d.st.HeldAt && withHeldAt(st, d.st.HeldAt) == d.st; heldOnly &&
+			st.HeldAt.Sub(d.heldWritten) < p.strategy.Gap/4 {
+			d.st = st
+			return dec
+		}
 	}
 	d = e.touch(m.key)
 	d.st = st
@@ -128,6 +137,11 @@ func (p *retrainProcessor) step(ctx context.Context, m *model, now time.Time) st
 		e.fired = append(e.fired, j)
 	}
 	return dec
+}
+
+func withHeldAt(st strategy.State, t time.Time) strategy.State {
+	st.HeldAt = t
+	return st
 }
 
 // verdict runs the observers on the summary of m. When the vote holds, the evaluator's evidence
@@ -202,23 +216,22 @@ func (p *retrainProcessor) newJob(m *model, now time.Time) (*outboxJob, error) {
 // always be logged: so a tick logs its jobs in at most this many lines.
 const maxFiredLines = 5
 
-// logFired logs this tick's jobs, each one named, in at most maxFiredLines lines.
+// logFired logs this tick's jobs, each one named, in at most maxFiredLines lines: one line per
+// job when they are few, else the jobs listed in groups.
 func (p *retrainProcessor) logFired() {
 	e := &p.eval
 	n := len(e.fired)
-	if n == 0 {
-		return
-	}
-	per := max(50, (n+maxFiredLines-1)/maxFiredLines)
-	for from := 0; from < n; from += per {
-		part := e.fired[from:min(from+per, n)]
-		if n == 1 {
-			j := part[0]
+	if n <= maxFiredLines {
+		for _, j := range e.fired {
 			p.logger.Info("Model needs retraining", zap.String("job_id", j.id), zap.String("model", j.key.model),
 				zap.String("version", j.key.version), zap.Strings("reasons", j.reasons))
-			break
 		}
-		p.logger.Info("Models need retraining", zap.Int("jobs", len(part)), zap.Array("retrain_jobs", firedJobs(slices.Clone(part))))
+	} else {
+		per := (n + maxFiredLines - 1) / maxFiredLines
+		for from := 0; from < n; from += per {
+			part := slices.Clone(e.fired[from:min(from+per, n)]) // the logger may encode it later
+			p.logger.Info("Models need retraining", zap.Int("jobs", len(part)), zap.Array("retrain_jobs", firedJobs(part)))
+		}
 	}
 	clear(e.fired)
 	e.fired = e.fired[:0]
