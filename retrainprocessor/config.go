@@ -12,7 +12,7 @@ import (
 )
 
 // Config is the retrain processor's configuration. Keys and defaults are the public contract
-// written in DESIGN.md and the README.
+// written in docs/design.md and the README.
 type Config struct {
 	// ModelAttribute is the resource attribute that names the model.
 	ModelAttribute string `mapstructure:"model_attribute"`
