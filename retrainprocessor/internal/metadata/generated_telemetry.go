@@ -26,6 +26,7 @@ type TelemetryBuilder struct {
 	meter                              metric.Meter
 	mu                                 sync.Mutex
 	registrations                      []metric.Registration
+	ProcessorRetrainAbstentions        metric.Int64Counter
 	ProcessorRetrainDataPoints         metric.Int64Counter
 	ProcessorRetrainDataPointsSkipped  metric.Int64Counter
 	ProcessorRetrainEvaluationDuration metric.Float64Histogram
@@ -68,6 +69,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	}
 	builder.meter = Meter(settings)
 	var err, errs error
+	builder.ProcessorRetrainAbstentions, err = builder.meter.Int64Counter(
+		"otelcol_processor_retrain_abstentions",
+		metric.WithDescription("Observer verdicts that abstained, by observer and why: no data, too few samples, a bucket-based estimate whose bounds straddle the threshold (unresolved), or a non-finite statistic. [Alpha]"),
+		metric.WithUnit("{verdict}"),
+	)
+	errs = errors.Join(errs, err)
 	builder.ProcessorRetrainDataPoints, err = builder.meter.Int64Counter(
 		"otelcol_processor_retrain_data_points",
 		metric.WithDescription("Data points aggregated into a model's window. [Alpha]"),

@@ -19,6 +19,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb, err := metadata.NewTelemetryBuilder(testTel.NewTelemetrySettings())
 	require.NoError(t, err)
 	defer tb.Shutdown()
+	tb.ProcessorRetrainAbstentions.Add(context.Background(), 1)
 	tb.ProcessorRetrainDataPoints.Add(context.Background(), 1)
 	tb.ProcessorRetrainDataPointsSkipped.Add(context.Background(), 1)
 	tb.ProcessorRetrainEvaluationDuration.Record(context.Background(), 1)
@@ -30,6 +31,9 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ProcessorRetrainModels.Add(context.Background(), 1)
 	tb.ProcessorRetrainOutboxJobs.Add(context.Background(), 1)
 	tb.ProcessorRetrainStateErrors.Add(context.Background(), 1)
+	AssertEqualProcessorRetrainAbstentions(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorRetrainDataPoints(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
