@@ -449,3 +449,40 @@ func TestEveryJobIsLoggedDespiteLogSampling(t *testing.T) {
 	}
 	assert.ElementsMatch(t, want, got)
 }
+
+// itemQueue accepts a batch only when it fits the room left, like a sending queue sized in items.
+type itemQueue struct {
+	consumertest.LogsSink
+	room int
+}
+
+func (q *itemQueue) ConsumeLogs(ctx context.Context, ld plog.Logs) error {
+	if ld.LogRecordCount() > q.room {
+		return errors.New("sending queue is full")
+	}
+	q.room -= ld.LogRecordCount()
+	return q.LogsSink.ConsumeLogs(ctx, ld)
+}
+
+func TestAQueueTooSmallForABatchGetsSmallerOnes(t *testing.T) {
+	q := &itemQueue{room: 3}
+	n := startNode(t, testConfig(), nodeOptions{logs: q, now: t0})
+	for i := range 7 {
+		a := degraded("model-" + string(rune('a'+i)))
+		for ts := t0.Add(-295 * time.Second); ts.Before(t0); ts = ts.Add(10 * time.Second) {
+			a.serve(20, 20)
+			require.NoError(t, n.p.ingestOnly(a.export(ts)))
+		}
+	}
+	n.p.evaluate(context.Background(), t0) // 7 jobs offered at once: refused
+	require.Zero(t, q.LogRecordCount())
+	for i := 1; i <= 3; i++ { // 3, then 1 of 1, then none fit: the queue is full
+		n.p.evaluate(context.Background(), t0.Add(time.Duration(i)*time.Minute))
+	}
+	assert.Equal(t, 3, q.LogRecordCount(), "the room the queue had was used")
+	q.room = 10
+	n.p.evaluate(context.Background(), t0.Add(10*time.Minute))
+	n.p.evaluate(context.Background(), t0.Add(11*time.Minute))
+	assert.Equal(t, 7, q.LogRecordCount())
+	assert.Len(t, decodeJobs(t, q.AllLogs()), 7)
+}

@@ -34,6 +34,8 @@ type evaluator struct {
 	rewriteIndex bool
 	// outbox holds, oldest first, the fired jobs some logs pipeline has not accepted (outbox.go).
 	outbox []*outboxJob
+	// batchSize is, per logs pipeline, how many jobs the next hand-off offers in one call.
+	batchSize []int
 	// fired are this tick's jobs, for the log.
 	fired []*outboxJob
 }

@@ -71,17 +71,21 @@ func (p *retrainProcessor) replay(ctx context.Context) {
 
 // handOff gives each logs pipeline, oldest first, the outbox jobs it has not accepted, and drops
 // from the outbox (and storage) what every pipeline accepted. A pipeline that refuses keeps its
-// jobs for the next evaluation.
+// jobs for the next evaluation, and is offered smaller batches until it accepts one (a queue
+// sized in items may never fit a large one); each acceptance doubles the batch again.
 func (p *retrainProcessor) handOff(ctx context.Context, now time.Time) {
 	e := &p.eval
 	if len(e.outbox) == 0 {
 		return
 	}
+	for len(e.batchSize) < len(p.logs) {
+		e.batchSize = append(e.batchSize, handOffBatch)
+	}
 	var batch []*outboxJob
 	for i, next := range p.logs {
 		for from := 0; ctx.Err() == nil && from < len(e.outbox); {
 			batch = batch[:0]
-			for ; from < len(e.outbox) && len(batch) < handOffBatch; from++ {
+			for ; from < len(e.outbox) && len(batch) < e.batchSize[i]; from++ {
 				if j := e.outbox[from]; j.pending[i] {
 					batch = append(batch, j)
 				}
@@ -94,12 +98,14 @@ func (p *retrainProcessor) handOff(ctx context.Context, now time.Time) {
 				j.logs.ResourceLogs().At(0).CopyTo(ld.ResourceLogs().AppendEmpty())
 			}
 			if err := next.ConsumeLogs(ctx, ld); err != nil {
-				p.refused(ctx, batch, err)
+				p.refused(ctx, i, len(batch), err)
+				e.batchSize[i] = max(1, len(batch)/2)
 				break
 			}
 			for _, j := range batch {
 				j.pending[i] = false
 			}
+			e.batchSize[i] = min(handOffBatch, 2*e.batchSize[i])
 			p.telemetry.ProcessorRetrainJobsEmitted.Add(ctx, int64(len(batch)))
 		}
 	}
@@ -117,11 +123,12 @@ func (p *retrainProcessor) handOff(ctx context.Context, now time.Time) {
 	p.flush(ctx, now)
 }
 
-// refused counts the jobs of a refused batch, each job once however often it is retried.
-func (p *retrainProcessor) refused(ctx context.Context, batch []*outboxJob, err error) {
+// refused counts the jobs pipeline i has not accepted once it refused a batch of n: each job
+// once, however often it is retried.
+func (p *retrainProcessor) refused(ctx context.Context, i, n int, err error) {
 	var first int64
-	for _, j := range batch {
-		if !j.refused {
+	for _, j := range p.eval.outbox {
+		if j.pending[i] && !j.refused {
 			j.refused = true
 			first++
 			p.eval.touch(j.key)
@@ -132,7 +139,7 @@ func (p *retrainProcessor) refused(ctx context.Context, batch []*outboxJob, err 
 	}
 	if ctx.Err() == nil {
 		p.logger.Warn("Logs pipeline refused RetrainJob records; they stay in the outbox and are retried at the next evaluation",
-			zap.Int("jobs", len(batch)), zap.Int("outbox_jobs", len(p.eval.outbox)), zap.Error(err))
+			zap.Int("jobs", n), zap.Int("outbox_jobs", len(p.eval.outbox)), zap.Error(err))
 	}
 }
 
