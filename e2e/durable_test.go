@@ -5,10 +5,12 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"maps"
 	"net"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 	"syscall"
 	"testing"
@@ -240,6 +242,130 @@ func TestDurableForStreakSurvivesRestart(t *testing.T) {
 	assert.False(t, j.RequestedAt.Before(began.Add(streak)),
 		"the job was requested at %s, %s after the first start: sooner than the streak", j.RequestedAt, j.RequestedAt.Sub(began))
 	assert.Equal(t, 1.0, second.metric("otelcol_processor_retrain_jobs_emitted"), "jobs the restarted collector emitted")
+}
+
+// The reported defect: the trainer answers 500, the exporter's queue holds 5, and many models
+// degrade within seconds; what the queue refuses waits in the processor's outbox. The processor
+// must say at SIGTERM what stays there, and a restart with the trainer up must deliver every
+// fired job.
+const (
+	defectModels = 24
+	defectGroups = 8 // the models start in groups an evaluation apart, so they fire at several
+)
+
+// TestDurableOutboxAndQueueLoseNoJobAcrossSIGTERM: 24 models fire over several evaluations while
+// the trainer answers 500 and the persistent sending queue holds 5 (requests, or items); the first
+// jobs fill the queue, the rest are refused into the outbox. After SIGTERM and a restart with the
+// trainer answering again, every job fired arrives, under its id, and no other.
+func TestDurableOutboxAndQueueLoseNoJobAcrossSIGTERM(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, queue string }{
+		{"queue of 5 requests", "{storage: file_storage, queue_size: 5}"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			secret := newSecret(t)
+			tr := newTrainer(t, secret)
+			tr.failWith(500)
+			cfg := durableConfig(t, tr.hookURL(), secret)
+			cfg.QueueDir = cfg.StateDir
+			cfg.SendingQueue = tc.queue
+			first := startCollector(t, cfg)
+
+			var models []string
+			for g := range defectGroups {
+				if g > 0 {
+					// The previous group's first evaluation is past before the next group starts.
+					requireEvaluations(t, first, 1)
+				}
+				for i := g * defectModels / defectGroups; i < (g+1)*defectModels/defectGroups; i++ {
+					m := fmt.Sprintf("durable-model-%02d", i)
+					models = append(models, m)
+					startDurableApp(t, cfg, m, false)
+				}
+			}
+
+			var fired map[string]string // job id → model
+			waitFor(t, 40*time.Second, "every model's job to fire", func() bool {
+				fired = firedJobs(first.output())
+				return len(fired) >= defectModels
+			}, func() string { return fmt.Sprintf("fired %d: %v", len(fired), fired) })
+			require.ElementsMatch(t, models, slices.Collect(maps.Values(fired)), "one job per model")
+			// The queue is full: the next hand-off is refused, and what it refuses is in the outbox.
+			requireEvaluations(t, first, 2)
+			inOutbox := first.metric("otelcol_processor_retrain_outbox_jobs")
+			emitted := first.metric("otelcol_processor_retrain_jobs_emitted")
+			t.Logf("before SIGTERM: %v jobs handed to the queue, %v in the outbox, exporter queue size %v of %v",
+				emitted, inOutbox, first.metric("otelcol_exporter_queue_size"), first.metric("otelcol_exporter_queue_capacity"))
+			require.Equal(t, float64(defectModels), emitted+inOutbox, "every fired job is either in the queue or in the outbox")
+			require.Positive(t, emitted, "the scenario needs jobs in the queue")
+			require.Positive(t, inOutbox, "the scenario needs jobs the queue refused")
+			for _, a := range tr.all() {
+				require.Equal(t, 500, a.status, "nothing is delivered before the restart\n%s", tr.summary())
+			}
+
+			first.stop(syscall.SIGTERM)
+			staying := outboxAtStop(first.output())
+			assert.Len(t, staying, int(inOutbox), "jobs the processor said stay in the outbox")
+			for _, id := range staying {
+				assert.Contains(t, fired, id, "a job said to stay in the outbox was fired")
+			}
+
+			tr.failWith(0)
+			second := first.restart()
+			waitFor(t, 20*time.Second, "every fired job delivered", func() bool {
+				got := acceptedIDs(tr)
+				for id := range fired {
+					if got[id] == 0 {
+						return false
+					}
+				}
+				return true
+			}, func() string {
+				return fmt.Sprintf("%s\nthe restarted collector: %v jobs emitted, %v in the outbox, %v refused",
+					missing(fired, acceptedIDs(tr)), second.metric("otelcol_processor_retrain_jobs_emitted"),
+					second.metric("otelcol_processor_retrain_outbox_jobs"), second.metric("otelcol_processor_retrain_jobs_failed"))
+			})
+			// The apps still send degraded data: the restored cooldowns keep further jobs away.
+			requireEvaluations(t, second, 3)
+
+			tr.requireWellFormed(t)
+			got := acceptedIDs(tr)
+			var duplicates []string
+			for id, n := range got {
+				require.Contains(t, fired, id, "a delivered job was never fired\n%s", tr.summary())
+				if n > 1 {
+					duplicates = append(duplicates, fmt.Sprintf("%s (%s) ×%d", id, fired[id], n))
+				}
+			}
+			sort.Strings(duplicates)
+			assert.Empty(t, duplicates, "jobs delivered more than once")
+			assert.Equal(t, float64(len(staying)), second.metric("otelcol_processor_retrain_jobs_emitted"),
+				"jobs the restarted collector emitted: those replayed from the outbox")
+		})
+	}
+}
+
+// acceptedIDs counts the accepted deliveries of each job id.
+func acceptedIDs(tr *trainer) map[string]int {
+	out := map[string]int{}
+	for _, a := range tr.all() {
+		if a.status/100 == 2 {
+			out[a.webhookID]++
+		}
+	}
+	return out
+}
+
+func missing(fired map[string]string, got map[string]int) string {
+	var out []string
+	for id, m := range fired {
+		if got[id] == 0 {
+			out = append(out, id+" ("+m+")")
+		}
+	}
+	sort.Strings(out)
+	return fmt.Sprintf("%d fired job(s) not delivered: %v", len(out), out)
 }
 
 // logLine is one line of the collector's console log: time, level, caller, message, fields.
