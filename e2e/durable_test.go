@@ -261,6 +261,9 @@ func TestDurableOutboxAndQueueLoseNoJobAcrossSIGTERM(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct{ name, queue string }{
 		{"queue of 5 requests", "{storage: file_storage, queue_size: 5}"},
+		// The outbox hands its jobs on in batches of up to 100 records, one request each: a batch
+		// holding more jobs than an items-sized queue fits is refused whole, however empty it is.
+		{"queue of 5 items", "{storage: file_storage, sizer: items, queue_size: 5}"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
