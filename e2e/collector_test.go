@@ -37,12 +37,13 @@ func collectorBinary(t *testing.T) string {
 
 // collector is one run of the collector binary.
 type collector struct {
-	t       *testing.T
-	cfg     config
-	cmd     *exec.Cmd
-	logPath string
-	exited  chan struct{} // closed when the process ended; state is set before
-	state   *os.ProcessState
+	t          *testing.T
+	cfg        config
+	configPath string
+	cmd        *exec.Cmd
+	logPath    string
+	exited     chan struct{} // closed when the process ended; state is set before
+	state      *os.ProcessState
 }
 
 // startCollector runs the binary on cfg and waits until its receivers accept connections.
@@ -62,7 +63,7 @@ func runCollector(t *testing.T, configPath string) *collector {
 	cmd := exec.Command(collectorBinary(t), "--config", configPath)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	require.NoError(t, cmd.Start())
-	c := &collector{t: t, cmd: cmd, logPath: logFile.Name(), exited: make(chan struct{})}
+	c := &collector{t: t, configPath: configPath, cmd: cmd, logPath: logFile.Name(), exited: make(chan struct{})}
 	go func() {
 		_ = cmd.Wait()
 		c.state = cmd.ProcessState
@@ -120,6 +121,32 @@ func (c *collector) waitListening(timeout time.Duration, addrs ...string) {
 func (c *collector) signal(sig os.Signal) {
 	c.t.Helper()
 	require.NoError(c.t, c.cmd.Process.Signal(sig))
+}
+
+// stop sends sig and waits for the process to end; after SIGTERM it must exit 0 within
+// shutdownBudget, after SIGKILL it must die of it.
+func (c *collector) stop(sig syscall.Signal) {
+	c.t.Helper()
+	c.signal(sig)
+	_, err := c.waitExit(shutdownBudget)
+	require.NoError(c.t, err)
+	switch sig {
+	case syscall.SIGKILL:
+		require.Equal(c.t, "signal: killed", c.state.String(), "how the collector ended")
+	case syscall.SIGTERM:
+		require.Equal(c.t, 0, c.state.ExitCode(), "exit code after SIGTERM:\n%s", c.tail(30))
+	}
+}
+
+// restart starts the binary again on the stopped collector's config file, so on the same ports
+// and storage directories, and waits until it listens.
+func (c *collector) restart() *collector {
+	c.t.Helper()
+	require.True(c.t, c.hasExited(), "restart a collector that is still running")
+	next := runCollector(c.t, c.configPath)
+	next.cfg = c.cfg
+	next.waitListening(15*time.Second, c.cfg.GRPC, c.cfg.HTTP, c.cfg.Telemetry)
+	return next
 }
 
 // waitExit waits for the process to end and returns its exit code (-1 when a signal ended it).

@@ -21,6 +21,14 @@ type config struct {
 	MaxModels             int
 	Sink                  string // OTLP/gRPC backend for the metrics pipeline; "" sends metrics to debug
 	QueueDir              string // file_storage directory for a persistent sending queue; "" keeps it in memory
+	// StateDir is the file_storage directory the processor keeps its decision state and outbox in
+	// (`storage: file_storage`); "" keeps them in memory. With QueueDir too, both must be the same.
+	StateDir string
+	// SendingQueue replaces the exporter's sending_queue (YAML flow, e.g. "{enabled: false}").
+	SendingQueue string
+	// Window, Cooldown and For override the processor's window (5s), strategy cooldown (1h) and
+	// strategy `for` (0s), as collector durations.
+	Window, Cooldown, For string
 }
 
 // The processor evaluates every second over 5s windows, so a test sees a decision within seconds.
@@ -35,10 +43,13 @@ receivers:
 processors:
   retrain:
     evaluation_interval: 1s
-    window: 5s
+    window: {{or .Window "5s"}}
     min_samples: {{.MinSamples}}
     max_models: {{.MaxModels}}
-    strategy: {cooldown: 1h}
+    strategy: {cooldown: {{or .Cooldown "1h"}}{{with .For}}, for: {{.}}{{end}}}
+{{- if .StateDir}}
+    storage: file_storage
+{{- end}}
 
 exporters:
 {{- if .Sink}}
@@ -56,17 +67,21 @@ exporters:
     signing_secret: "{{.Secret}}"
     timeout: 2s
     retry_on_failure: {initial_interval: 100ms, max_interval: 500ms}
-{{- if .QueueDir}}
+{{- if .SendingQueue}}
+    sending_queue: {{.SendingQueue}}
+{{- else if .QueueDir}}
     sending_queue: {storage: file_storage}
+{{- end}}
+{{- with .StorageDir}}
 
 extensions:
   file_storage:
-    directory: "{{.QueueDir}}"
+    directory: "{{.}}"
     create_directory: true
 {{- end}}
 
 service:
-{{- if .QueueDir}}
+{{- if .StorageDir}}
   extensions: [file_storage]
 {{- end}}
   telemetry:
@@ -111,8 +126,19 @@ func (c config) withFreshPorts(t *testing.T) config {
 	return c
 }
 
+// StorageDir is the directory of the file_storage extension, "" when there is none.
+func (c config) StorageDir() string {
+	if c.StateDir != "" {
+		return c.StateDir
+	}
+	return c.QueueDir
+}
+
 func (c config) render(t *testing.T) string {
 	t.Helper()
+	if c.QueueDir != "" && c.StateDir != "" && c.QueueDir != c.StateDir {
+		t.Fatalf("one file_storage serves the queue and the state: QueueDir %q and StateDir %q differ", c.QueueDir, c.StateDir)
+	}
 	var b bytes.Buffer
 	require.NoError(t, configTemplate.Execute(&b, c))
 	return b.String()

@@ -33,14 +33,14 @@ type attempt struct {
 }
 
 // trainer is a real HTTP server playing a training system's webhook. It verifies every request's
-// signature and answers 503 while down.
+// signature and answers 503 while down, or the status failWith set.
 type trainer struct {
 	*httptest.Server
 	secret   string
 	verifier *webhook.Verifier
 
 	mu       sync.Mutex
-	down     bool
+	failing  int // the status every request gets; 0 serves normally
 	attempts []attempt
 }
 
@@ -87,8 +87,8 @@ func (tr *trainer) serve(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case r.URL.Path != "/hooks/retrain" || r.Method != http.MethodPost:
 		a.status = http.StatusNotFound
-	case tr.down:
-		a.status = http.StatusServiceUnavailable
+	case tr.failing != 0:
+		a.status = tr.failing
 	case a.verifyErr != nil:
 		a.status = http.StatusUnauthorized
 	case a.decodeErr != nil:
@@ -101,8 +101,17 @@ func (tr *trainer) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 func (tr *trainer) setDown(down bool) {
+	status := 0
+	if down {
+		status = http.StatusServiceUnavailable
+	}
+	tr.failWith(status)
+}
+
+// failWith makes the trainer answer every request with status; 0 serves normally again.
+func (tr *trainer) failWith(status int) {
 	tr.mu.Lock()
-	tr.down = down
+	tr.failing = status
 	tr.mu.Unlock()
 }
 
