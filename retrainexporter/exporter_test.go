@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -55,6 +56,24 @@ func TestDeliversOneSignedRequestPerJob(t *testing.T) {
 	}
 	metadatatest.AssertEqualExporterRetrainJobsDelivered(t, exp.tel,
 		[]metricdata.DataPoint[int64]{{Value: 2}}, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
+}
+
+// TestEndpointCredentialsAreSent: a password in the endpoint reaches the trainer as basic auth,
+// even after the config was marshalled with the password redacted.
+func TestEndpointCredentialsAreSent(t *testing.T) {
+	tr := newTrainer(t, nil)
+	cfg := testConfig(strings.Replace(tr.URL, "http://", "http://retrain:s3cret@", 1) + "/hooks/retrain")
+	require.NoError(t, confmap.New().Marshal(cfg))
+	exp := startExporter(t, cfg, nopHost())
+	require.NoError(t, exp.ConsumeLogs(context.Background(), jobLogs(testJob("m"))))
+
+	got := tr.deliveries()
+	require.Len(t, got, 1)
+	req := http.Request{Header: got[0].header}
+	user, password, ok := req.BasicAuth()
+	require.True(t, ok, "Authorization: %q", got[0].header.Get("Authorization"))
+	assert.Equal(t, "retrain", user)
+	assert.Equal(t, "s3cret", password)
 }
 
 func TestRetryableAnswersAreRetriedWithTheSameWebhookID(t *testing.T) {
