@@ -187,6 +187,58 @@ func TestPermanentRefusalIsLoggedAndNotRetried(t *testing.T) {
 	}, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
 }
 
+func TestGivingUpNamesTheJob(t *testing.T) {
+	j := testJob("m")
+	refuse := func(code int) func(int, string, http.ResponseWriter) bool {
+		return func(_ int, _ string, w http.ResponseWriter) bool {
+			w.Header().Set("Location", "http://127.0.0.1:1/elsewhere")
+			w.WriteHeader(code)
+			return true
+		}
+	}
+	tests := []struct {
+		name     string
+		answer   func(int, string, http.ResponseWriter) bool
+		template string
+		record   func(lr plog.LogRecord) // breaks the record
+		reason   string
+		wantID   string
+	}{
+		{name: "undecodable with a readable id", reason: reasonUndecodable, wantID: j.ID,
+			record: func(lr plog.LogRecord) { lr.Attributes().Remove(job.AttrModelID) }},
+		{name: "undecodable with an id of another type", reason: reasonUndecodable, wantID: "42",
+			record: func(lr plog.LogRecord) { lr.Attributes().PutInt(job.AttrJobID, 42) }},
+		{name: "undecodable with an empty id", reason: reasonUndecodable, wantID: noJobID,
+			record: func(lr plog.LogRecord) { lr.Attributes().PutStr(job.AttrJobID, "") }},
+		{name: "undecodable without an id", reason: reasonUndecodable, wantID: noJobID,
+			record: func(lr plog.LogRecord) { lr.Attributes().Remove(job.AttrJobID) }},
+		// The sample job rendered at start has two evidence entries, the test job one.
+		{name: "unrenderable", template: `{"second": {{ json (index .Evidence 1) }}}`, reason: reasonUnrenderable, wantID: j.ID},
+		{name: "rejected", answer: refuse(http.StatusUnprocessableEntity), reason: reasonRejected, wantID: j.ID},
+		{name: "redirected", answer: refuse(http.StatusFound), reason: reasonRedirected, wantID: j.ID},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := newTrainer(t, tt.answer)
+			cfg := testConfig(tr.URL)
+			cfg.BodyTemplate = tt.template
+			core, logs := observer.New(zap.InfoLevel)
+			exp := startExporterWithLogger(t, cfg, zap.New(core))
+			ld := jobLogs(j)
+			if tt.record != nil {
+				tt.record(ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0))
+			}
+			require.NoError(t, exp.ConsumeLogs(context.Background(), ld), "a job given up on is not retried")
+
+			entries := logs.FilterMessage("Giving up on retrain job").All()
+			require.Len(t, entries, 1)
+			fields := entries[0].ContextMap()
+			assert.Equal(t, tt.wantID, fields["job_id"])
+			assert.Equal(t, tt.reason, fields["reason"])
+		})
+	}
+}
+
 func toString(m map[string]any) string {
 	b, _ := json.Marshal(m)
 	return string(b)
