@@ -14,6 +14,7 @@ import (
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/config/configoptional"
 	"go.opentelemetry.io/collector/config/configretry"
+	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 )
 
@@ -38,7 +39,10 @@ type Config struct {
 	_ struct{}
 }
 
-var _ component.Config = (*Config)(nil)
+var (
+	_ component.Config  = (*Config)(nil)
+	_ confmap.Marshaler = Config{}
+)
 
 func createDefaultConfig() component.Config {
 	client := confighttp.NewDefaultClientConfig()
@@ -83,15 +87,68 @@ func validateEndpoint(endpoint string) error {
 	}
 	u, err := url.Parse(endpoint)
 	if err != nil {
-		return fmt.Errorf("endpoint %q is not a valid URL: %w", endpoint, err)
+		// url.Error quotes the URL it parsed: give the reason the redacted endpoint fails for.
+		redacted := redactEndpoint(endpoint)
+		_, err = url.Parse(redacted)
+		if uerr, ok := errors.AsType[*url.Error](err); ok {
+			err = uerr.Err
+		} else if err == nil {
+			err = errors.New("its password must be percent-encoded")
+		}
+		return fmt.Errorf("endpoint %q is not a valid URL: %w", redacted, err)
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return fmt.Errorf("endpoint must be an http or https URL (got %q)", endpoint)
+		return fmt.Errorf("endpoint must be an http or https URL (got %q)", redactEndpoint(endpoint))
 	}
 	if u.Host == "" {
-		return fmt.Errorf("endpoint must name a host (got %q)", endpoint)
+		return fmt.Errorf("endpoint must name a host (got %q)", redactEndpoint(endpoint))
 	}
 	return nil
+}
+
+// redactEndpoint hides the password of an endpoint's userinfo the way url.URL.Redacted does
+// (user:xxxxx@host), also in endpoints that are not valid URLs, so errors can quote them.
+func redactEndpoint(endpoint string) string {
+	u, err := url.Parse(endpoint)
+	if err == nil && u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			return u.Redacted()
+		}
+		return endpoint
+	}
+	if err == nil && u.Opaque == "" && u.Host != "" {
+		return endpoint // a URL without userinfo: an "@" in its path or query is no password
+	}
+	// "user:pass@host" without a scheme, "http:/user:pass@host", a bad port: the userinfo is
+	// what precedes the last "@" of the authority.
+	head := endpoint
+	if i := strings.IndexAny(endpoint, "?#"); i >= 0 {
+		head = endpoint[:i]
+	}
+	at := strings.LastIndex(head, "@")
+	if at < 0 {
+		return endpoint
+	}
+	start := strings.LastIndex(head[:at], "/") + 1
+	if i := strings.Index(head[:at], "//"); i >= 0 {
+		start = i + 2
+	}
+	colon := strings.Index(head[start:at], ":")
+	if colon < 0 {
+		return endpoint
+	}
+	return endpoint[:start+colon+1] + "xxxxx" + endpoint[at:]
+}
+
+// Marshal writes the config the way confmap would, but with the passwords of endpoint and
+// proxy_url redacted: print-config and anything else that marshals the config never show them.
+// The config the exporter runs with keeps the real endpoint: cfg is a copy.
+func (cfg Config) Marshal(conf *confmap.Conf) error {
+	cfg.ClientConfig.Endpoint = redactEndpoint(cfg.ClientConfig.Endpoint)
+	cfg.ClientConfig.ProxyURL = redactEndpoint(cfg.ClientConfig.ProxyURL)
+	// plainConfig has Config's fields and tags but not this method, so confmap does not call it again.
+	type plainConfig Config
+	return conf.Marshal(plainConfig(cfg))
 }
 
 // keys decodes every signing secret into HMAC key bytes, in order: signing_secret first.

@@ -1,6 +1,7 @@
 package retrainexporter
 
 import (
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"go.opentelemetry.io/collector/config/configopaque"
 	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/confmap/confmaptest"
+	"go.opentelemetry.io/collector/otelcol"
 
 	"github.com/visutility/otelcol-retrain/retrainexporter/internal/metadata"
 )
@@ -67,6 +69,11 @@ func TestValidateRejectsBadValues(t *testing.T) {
 		{"bad_empty_secret", "signing_secrets[0] must not be empty"},
 		{"bad_secret_base64", "signing_secret: a whsec_ secret must be base64"},
 		{"bad_status_code", "delivered_status_codes[1] must be an HTTP status from 200 to 599 (got 99)"},
+		{"bad_endpoint_scheme_credentials", `endpoint must be an http or https URL (got "ftp://retrain:xxxxx@trainer.example/hook")`},
+		{"bad_endpoint_no_host_credentials", `endpoint must name a host (got "http://retrain:xxxxx@/hook")`},
+		{"bad_endpoint_port_credentials", `endpoint "http://retrain:xxxxx@trainer.example:80x/hook" is not a valid URL: invalid port ":80x" after host`},
+		{"bad_endpoint_no_scheme_credentials", `endpoint must be an http or https URL (got "retrain:xxxxx@trainer.example/hook")`},
+		{"bad_endpoint_password_encoding", `endpoint "http://retrain:xxxxx@trainer.example/hook" is not a valid URL: its password must be percent-encoded`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -76,4 +83,80 @@ func TestValidateRejectsBadValues(t *testing.T) {
 			assert.NotContains(t, err.Error(), "TOPSECRET", "errors never quote a secret")
 		})
 	}
+}
+
+func TestRedactEndpoint(t *testing.T) {
+	tests := []struct {
+		name, endpoint, want string
+	}{
+		{"no userinfo", "https://trainer.example/hooks/retrain?x=1", "https://trainer.example/hooks/retrain?x=1"},
+		{"an @ in the path is no password", "https://trainer.example/hooks/a:b@c", "https://trainer.example/hooks/a:b@c"},
+		{"user without password", "https://retrain@trainer.example/hook", "https://retrain@trainer.example/hook"},
+		{"user and password", "https://retrain:s3cret@trainer.example/hook", "https://retrain:xxxxx@trainer.example/hook"},
+		{"password with an escaped @", "https://retrain:p%40ss@trainer.example/hook", "https://retrain:xxxxx@trainer.example/hook"},
+		{"password with a raw @", "https://retrain:p@ss@trainer.example/hook", "https://retrain:xxxxx@trainer.example/hook"},
+		{"empty password", "https://retrain:@trainer.example/hook", "https://retrain:xxxxx@trainer.example/hook"},
+		{"no scheme", "retrain:s3cret@trainer.example/hook", "retrain:xxxxx@trainer.example/hook"},
+		{"one slash", "http:/retrain:s3cret@trainer.example/hook", "http:/retrain:xxxxx@trainer.example/hook"},
+		{"bad port", "http://retrain:s3cret@trainer.example:80x/hook", "http://retrain:xxxxx@trainer.example:80x/hook"},
+		{"unescaped space", "http://retrain:s3 cret@trainer.example/hook", "http://retrain:xxxxx@trainer.example/hook"},
+		{"unescaped slash", "http://retrain:s3/cret@trainer.example/hook", "http://retrain:xxxxx@trainer.example/hook"},
+		{"empty", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, redactEndpoint(tt.endpoint))
+		})
+	}
+}
+
+// credentialsConfig is the full test config with a password in its endpoint and its proxy_url.
+func credentialsConfig(t *testing.T) *Config {
+	t.Helper()
+	cfg, err := loadConfig(t, "full")
+	require.NoError(t, err)
+	cfg.ClientConfig.Endpoint = "https://retrain:EndpointPassw0rd@airflow.example/api/v1/dags/retrain/dagRuns"
+	cfg.ClientConfig.ProxyURL = "http://proxy:ProxyPassw0rd@proxy.example:3128"
+	return cfg
+}
+
+// TestMarshalRedactsPasswords marshals the config the way `print-config --mode redacted` does:
+// the collector's whole config, with the exporter's config behind the component.Config interface.
+func TestMarshalRedactsPasswords(t *testing.T) {
+	cfg := credentialsConfig(t)
+	before := *cfg
+	collectorCfg := &otelcol.Config{Exporters: map[component.ID]component.Config{component.MustNewID("retrain"): cfg}}
+
+	conf := confmap.New()
+	require.NoError(t, conf.Marshal(collectorCfg))
+
+	assert.Equal(t, "https://retrain:xxxxx@airflow.example/api/v1/dags/retrain/dagRuns", conf.Get("exporters::retrain::endpoint"))
+	assert.Equal(t, "http://proxy:xxxxx@proxy.example:3128", conf.Get("exporters::retrain::proxy_url"))
+	assert.Equal(t, "[REDACTED]", conf.Get("exporters::retrain::signing_secret"), "opaque values stay redacted")
+	printed := fmt.Sprint(conf.ToStringMap())
+	for _, secret := range []string{"EndpointPassw0rd", "ProxyPassw0rd", "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"} {
+		assert.NotContains(t, printed, secret)
+	}
+	assert.Equal(t, before, *cfg, "the exporter keeps its real endpoint")
+}
+
+// TestMarshalChangesOnlyThePasswords compares with confmap's own marshalling of the same fields.
+func TestMarshalChangesOnlyThePasswords(t *testing.T) {
+	cfg := credentialsConfig(t)
+	got := confmap.New()
+	require.NoError(t, got.Marshal(cfg))
+
+	type fieldsOnly Config // Config's fields without its Marshal method
+	want := fieldsOnly(*cfg)
+	want.ClientConfig.Endpoint = "https://retrain:xxxxx@airflow.example/api/v1/dags/retrain/dagRuns"
+	want.ClientConfig.ProxyURL = "http://proxy:xxxxx@proxy.example:3128"
+	plain := confmap.New()
+	require.NoError(t, plain.Marshal(want))
+	assert.Equal(t, plain.ToStringMap(), got.ToStringMap())
+
+	// What print-config prints loads back: the redacted endpoint is still a valid one.
+	back := createDefaultConfig().(*Config)
+	require.NoError(t, got.Unmarshal(back))
+	require.NoError(t, back.Validate())
+	assert.Equal(t, want.ClientConfig.Endpoint, back.ClientConfig.Endpoint)
 }

@@ -162,7 +162,7 @@ func (e *retrainExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 func (e *retrainExporter) deliverRecord(ctx context.Context, rl plog.ResourceLogs, lr plog.LogRecord) error {
 	j, err := job.Decode(rl.Resource(), lr)
 	if err != nil {
-		e.giveUp(ctx, reasonUndecodable, "", err)
+		e.giveUp(ctx, reasonUndecodable, recordJobID(lr), err)
 		return consumererror.NewPermanent(err)
 	}
 	body, err := e.renderer.render(j)
@@ -196,7 +196,21 @@ var (
 	causeTransport = metric.WithAttributeSet(attribute.NewSet(attribute.String("cause", "transport")))
 )
 
+// noJobID stands in the log for the id of a record that carries none.
+const noJobID = "(none)"
+
+// recordJobID is the id attribute of a record that does not decode, whatever else is wrong with it.
+func recordJobID(lr plog.LogRecord) string {
+	if v, ok := lr.Attributes().Get(job.AttrJobID); ok {
+		return v.AsString()
+	}
+	return noJobID
+}
+
 func (e *retrainExporter) giveUp(ctx context.Context, reason, id string, err error) {
+	if id == "" {
+		id = noJobID
+	}
 	e.telemetry.ExporterRetrainJobsFailed.Add(ctx, 1,
 		metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", reason))))
 	e.logger.Error("Giving up on retrain job",

@@ -12,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/confmap"
 	"go.opentelemetry.io/collector/consumer/consumererror"
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/plog"
@@ -55,6 +56,24 @@ func TestDeliversOneSignedRequestPerJob(t *testing.T) {
 	}
 	metadatatest.AssertEqualExporterRetrainJobsDelivered(t, exp.tel,
 		[]metricdata.DataPoint[int64]{{Value: 2}}, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
+}
+
+// TestEndpointCredentialsAreSent: a password in the endpoint reaches the trainer as basic auth,
+// even after the config was marshalled with the password redacted.
+func TestEndpointCredentialsAreSent(t *testing.T) {
+	tr := newTrainer(t, nil)
+	cfg := testConfig(strings.Replace(tr.URL, "http://", "http://retrain:s3cret@", 1) + "/hooks/retrain")
+	require.NoError(t, confmap.New().Marshal(cfg))
+	exp := startExporter(t, cfg, nopHost())
+	require.NoError(t, exp.ConsumeLogs(context.Background(), jobLogs(testJob("m"))))
+
+	got := tr.deliveries()
+	require.Len(t, got, 1)
+	req := http.Request{Header: got[0].header}
+	user, password, ok := req.BasicAuth()
+	require.True(t, ok, "Authorization: %q", got[0].header.Get("Authorization"))
+	assert.Equal(t, "retrain", user)
+	assert.Equal(t, "s3cret", password)
 }
 
 func TestRetryableAnswersAreRetriedWithTheSameWebhookID(t *testing.T) {
@@ -166,6 +185,58 @@ func TestPermanentRefusalIsLoggedAndNotRetried(t *testing.T) {
 	metadatatest.AssertEqualExporterRetrainJobsFailed(t, exp.tel, []metricdata.DataPoint[int64]{
 		{Attributes: attribute.NewSet(attribute.String("reason", "rejected")), Value: 1},
 	}, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
+}
+
+func TestGivingUpNamesTheJob(t *testing.T) {
+	j := testJob("m")
+	refuse := func(code int) func(int, string, http.ResponseWriter) bool {
+		return func(_ int, _ string, w http.ResponseWriter) bool {
+			w.Header().Set("Location", "http://127.0.0.1:1/elsewhere")
+			w.WriteHeader(code)
+			return true
+		}
+	}
+	tests := []struct {
+		name     string
+		answer   func(int, string, http.ResponseWriter) bool
+		template string
+		record   func(lr plog.LogRecord) // breaks the record
+		reason   string
+		wantID   string
+	}{
+		{name: "undecodable with a readable id", reason: reasonUndecodable, wantID: j.ID,
+			record: func(lr plog.LogRecord) { lr.Attributes().Remove(job.AttrModelID) }},
+		{name: "undecodable with an id of another type", reason: reasonUndecodable, wantID: "42",
+			record: func(lr plog.LogRecord) { lr.Attributes().PutInt(job.AttrJobID, 42) }},
+		{name: "undecodable with an empty id", reason: reasonUndecodable, wantID: noJobID,
+			record: func(lr plog.LogRecord) { lr.Attributes().PutStr(job.AttrJobID, "") }},
+		{name: "undecodable without an id", reason: reasonUndecodable, wantID: noJobID,
+			record: func(lr plog.LogRecord) { lr.Attributes().Remove(job.AttrJobID) }},
+		// The sample job rendered at start has two evidence entries, the test job one.
+		{name: "unrenderable", template: `{"second": {{ json (index .Evidence 1) }}}`, reason: reasonUnrenderable, wantID: j.ID},
+		{name: "rejected", answer: refuse(http.StatusUnprocessableEntity), reason: reasonRejected, wantID: j.ID},
+		{name: "redirected", answer: refuse(http.StatusFound), reason: reasonRedirected, wantID: j.ID},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := newTrainer(t, tt.answer)
+			cfg := testConfig(tr.URL)
+			cfg.BodyTemplate = tt.template
+			core, logs := observer.New(zap.InfoLevel)
+			exp := startExporterWithLogger(t, cfg, zap.New(core))
+			ld := jobLogs(j)
+			if tt.record != nil {
+				tt.record(ld.ResourceLogs().At(0).ScopeLogs().At(0).LogRecords().At(0))
+			}
+			require.NoError(t, exp.ConsumeLogs(context.Background(), ld), "a job given up on is not retried")
+
+			entries := logs.FilterMessage("Giving up on retrain job").All()
+			require.Len(t, entries, 1)
+			fields := entries[0].ContextMap()
+			assert.Equal(t, tt.wantID, fields["job_id"])
+			assert.Equal(t, tt.reason, fields["reason"])
+		})
+	}
 }
 
 func toString(m map[string]any) string {
