@@ -1,0 +1,339 @@
+package retrainprocessor // import "github.com/visutility/otelcol-retrain/retrainprocessor"
+
+import (
+	"math"
+	"slices"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/pmetric"
+
+	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/delta"
+	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/quantile"
+)
+
+// msPerUnit converts a latency metric's UCUM unit to milliseconds; no unit means ms.
+func msPerUnit(unit string) (float64, bool) {
+	switch unit {
+	case "", "ms":
+		return 1, true
+	case "s":
+		return 1e3, true
+	case "us", "µs", "μs":
+		return 1e-3, true
+	case "ns":
+		return 1e-6, true
+	case "min":
+		return 6e4, true
+	}
+	return 0, false
+}
+
+func (p *retrainProcessor) ingestLatency(sc *scratch, m *model, metric pmetric.Metric, now int64) {
+	factor, ok := msPerUnit(metric.Unit())
+	if !ok {
+		sc.skipped[reasonUnknownUnit] += int64(pointCount(metric))
+		return
+	}
+	switch metric.Type() {
+	case pmetric.MetricTypeHistogram:
+		h := metric.Histogram()
+		cumulative := h.AggregationTemporality() == pmetric.AggregationTemporalityCumulative
+		dps := h.DataPoints()
+		for i := 0; i < dps.Len(); i++ {
+			p.ingestHistogram(sc, m, dps.At(i), cumulative, factor, now)
+		}
+	case pmetric.MetricTypeExponentialHistogram:
+		h := metric.ExponentialHistogram()
+		cumulative := h.AggregationTemporality() == pmetric.AggregationTemporalityCumulative
+		dps := h.DataPoints()
+		for i := 0; i < dps.Len(); i++ {
+			p.ingestExponential(sc, m, dps.At(i), cumulative, factor, now)
+		}
+	case pmetric.MetricTypeGauge:
+		dps := metric.Gauge().DataPoints()
+		for i := 0; i < dps.Len(); i++ {
+			dp := dps.At(i)
+			v, ok := numberValue(dp)
+			if !ok || v < 0 {
+				sc.skipped[reasonBadValue]++
+				continue
+			}
+			sc.count(m.window.AddSample(p.pointTime(dp.Timestamp(), now), v*factor), signalLatency)
+		}
+	default:
+		sc.skipped[reasonUnknownType] += int64(pointCount(metric))
+	}
+}
+
+func (p *retrainProcessor) ingestHistogram(sc *scratch, m *model, dp pmetric.HistogramDataPoint, cumulative bool, factor float64, now int64) {
+	if dp.Flags().NoRecordedValue() {
+		sc.skipped[reasonBadValue]++
+		return
+	}
+	bounds, counts := dp.ExplicitBounds(), dp.BucketCounts()
+	if counts.Len() == 0 && dp.Count() == 0 {
+		// An empty point carries no observation and no layout; nothing to add.
+		sc.aggregated[signalLatency]++
+		return
+	}
+	if counts.Len() != bounds.Len()+1 {
+		sc.skipped[reasonBadValue]++
+		return
+	}
+	// Points of a model nearly always carry the bounds its window already holds: then they were
+	// validated when adopted and need no copy.
+	ms := m.window.Bounds()
+	t := p.pointTime(dp.Timestamp(), now)
+	start := int64(dp.StartTimestamp())
+	if !cumulative {
+		if start <= 0 || start > t {
+			start = t
+		}
+		// The common case in one pass: compare the bounds and add the counts straight into
+		// the slot; anything unusual takes the path below.
+		if len(ms) == bounds.Len() && m.window.AddExplicitFrom(start, t, ms, func(dst []uint64) (uint64, bool) {
+			return addCounts(dst, counts, bounds, factor, ms, dp.Count())
+		}) {
+			sc.aggregated[signalLatency]++
+			return
+		}
+	}
+	if !sameBounds(bounds, factor, ms) {
+		sc.bounds = sc.bounds[:0]
+		prev := 0.0
+		for i := 0; i < bounds.Len(); i++ {
+			b := bounds.At(i)
+			if math.IsNaN(b) || math.IsInf(b, 0) || b < 0 || (i > 0 && b <= prev) {
+				sc.skipped[reasonBadValue]++
+				return
+			}
+			prev = b
+			sc.bounds = append(sc.bounds, b*factor)
+		}
+		ms = sc.bounds
+		if cumulative {
+			// A stream keeps its bounds by reference (delta.Histogram.Next): give it a slice
+			// nobody changes, the model's copy of the last bounds its window did not hold.
+			if !slices.Equal(m.otherBounds, ms) {
+				m.otherBounds = slices.Clone(ms)
+			}
+			ms = m.otherBounds
+		}
+	}
+	var total uint64
+	var ok bool
+	sc.counts, total, ok = copyCounts(sc.counts, counts)
+	if !ok || total != dp.Count() {
+		sc.skipped[reasonBadValue]++
+		return
+	}
+	if !cumulative {
+		sc.count(m.window.AddExplicit(start, t, ms, sc.counts, total), signalLatency)
+		return
+	}
+	st := m.streams.get(sc.series.key(dp.Attributes()), streamHist)
+	inc, n, prevT, r := st.hist.Next(start, t, total, ms, sc.counts, sc.inc)
+	sc.inc = inc
+	st.last = t
+	switch r {
+	case delta.Stale:
+		sc.skipped[reasonOutOfOrder]++
+	case delta.Delta:
+		sc.count(m.window.AddExplicit(prevT, t, ms, inc, n), signalLatency)
+	}
+}
+
+func (p *retrainProcessor) ingestExponential(sc *scratch, m *model, dp pmetric.ExponentialHistogramDataPoint, cumulative bool, factor float64, now int64) {
+	if dp.Flags().NoRecordedValue() {
+		sc.skipped[reasonBadValue]++
+		return
+	}
+	scale := dp.Scale()
+	if scale < quantile.MinScale || scale > quantile.MaxScale {
+		sc.skipped[reasonBadValue]++
+		return
+	}
+	neg := dp.Negative().BucketCounts()
+	for i := 0; i < neg.Len(); i++ {
+		if neg.At(i) != 0 { // a negative latency
+			sc.skipped[reasonBadValue]++
+			return
+		}
+	}
+	var total uint64
+	var ok bool
+	sc.counts, total, ok = copyCounts(sc.counts, dp.Positive().BucketCounts())
+	total += dp.ZeroCount()
+	if !ok || total < dp.ZeroCount() || total != dp.Count() {
+		sc.skipped[reasonBadValue]++
+		return
+	}
+	offset := dp.Positive().Offset()
+	t := p.pointTime(dp.Timestamp(), now)
+	start := int64(dp.StartTimestamp())
+	if !cumulative {
+		if start <= 0 || start > t {
+			start = t
+		}
+		sc.count(m.window.AddExponential(start, t, factor, scale, offset, sc.counts, dp.ZeroCount(), total), signalLatency)
+		return
+	}
+	st := m.streams.get(sc.series.key(dp.Attributes()), streamExp)
+	inc, zinc, n, prevT, r := st.exp.Next(start, t, total, dp.ZeroCount(), scale, offset, sc.counts, sc.inc)
+	sc.inc = inc
+	st.last = t
+	switch r {
+	case delta.Stale:
+		sc.skipped[reasonOutOfOrder]++
+	case delta.Delta:
+		sc.count(m.window.AddExponential(prevT, t, factor, scale, offset, inc, zinc, n), signalLatency)
+	}
+}
+
+func (p *retrainProcessor) ingestThroughput(sc *scratch, m *model, metric pmetric.Metric, now int64) {
+	switch metric.Type() {
+	case pmetric.MetricTypeSum:
+		sum := metric.Sum()
+		if !sum.IsMonotonic() {
+			sc.skipped[reasonUnknownType] += int64(sum.DataPoints().Len())
+			return
+		}
+		cumulative := sum.AggregationTemporality() == pmetric.AggregationTemporalityCumulative
+		dps := sum.DataPoints()
+		for i := 0; i < dps.Len(); i++ {
+			dp := dps.At(i)
+			v, ok := numberValue(dp)
+			if !ok || v < 0 {
+				sc.skipped[reasonBadValue]++
+				continue
+			}
+			t := p.pointTime(dp.Timestamp(), now)
+			start := int64(dp.StartTimestamp())
+			if !cumulative {
+				if start <= 0 || start > t {
+					start = t
+				}
+				sc.count(m.window.AddCount(start, t, v), signalThroughput)
+				continue
+			}
+			st := m.streams.get(sc.series.key(dp.Attributes()), streamSum)
+			inc, prevT, r := st.sum.Next(start, t, v)
+			st.last = t
+			switch r {
+			case delta.Stale:
+				sc.skipped[reasonOutOfOrder]++
+			case delta.Delta:
+				sc.count(m.window.AddCount(prevT, t, inc), signalThroughput)
+			}
+		}
+	case pmetric.MetricTypeGauge:
+		dps := metric.Gauge().DataPoints()
+		for i := 0; i < dps.Len(); i++ {
+			dp := dps.At(i)
+			v, ok := numberValue(dp)
+			if !ok || v < 0 {
+				sc.skipped[reasonBadValue]++
+				continue
+			}
+			sc.count(m.window.AddRate(p.pointTime(dp.Timestamp(), now), v), signalThroughput)
+		}
+	default:
+		sc.skipped[reasonUnknownType] += int64(pointCount(metric))
+	}
+}
+
+func (p *retrainProcessor) ingestAccuracy(sc *scratch, m *model, metric pmetric.Metric, now int64) {
+	if metric.Type() != pmetric.MetricTypeGauge {
+		sc.skipped[reasonUnknownType] += int64(pointCount(metric))
+		return
+	}
+	dps := metric.Gauge().DataPoints()
+	for i := 0; i < dps.Len(); i++ {
+		dp := dps.At(i)
+		v, ok := numberValue(dp)
+		if !ok || v < 0 || v > 1 {
+			sc.skipped[reasonBadValue]++
+			continue
+		}
+		sc.count(m.window.AddAccuracy(p.pointTime(dp.Timestamp(), now), v), signalAccuracy)
+	}
+}
+
+// sameBounds reports whether a point's bounds, converted to ms, are the window's.
+func sameBounds(bounds pcommon.Float64Slice, factor float64, ms []float64) bool {
+	if bounds.Len() != len(ms) || len(ms) == 0 {
+		return false
+	}
+	for i, b := range ms {
+		if bounds.At(i)*factor != b {
+			return false
+		}
+	}
+	return true
+}
+
+// addCounts adds a delta point's bucket counts into dst when its bounds, converted to ms, are ms
+// and its counts sum to want; otherwise it takes back what it added and returns false. The
+// caller checked len(ms) == bounds.Len() and len(dst) == counts.Len() == len(ms)+1.
+func addCounts(dst []uint64, counts pcommon.UInt64Slice, bounds pcommon.Float64Slice, factor float64, ms []float64, want uint64) (uint64, bool) {
+	var total uint64
+	same, overflow := true, false
+	for i, b := range ms {
+		if bounds.At(i)*factor != b {
+			same = false
+		}
+		c := counts.At(i)
+		total += c
+		overflow = overflow || total < c
+		dst[i] += c
+	}
+	last := counts.At(len(ms))
+	total += last
+	overflow = overflow || total < last
+	dst[len(ms)] += last
+	if same && !overflow && total == want {
+		return total, true
+	}
+	for i := range dst {
+		dst[i] -= counts.At(i) // exact, even if the add wrapped around
+	}
+	return 0, false
+}
+
+// copyCounts copies a point's bucket counts into buf (grown as needed) and sums them, in one pass;
+// ok is false when the sum overflows.
+func copyCounts(buf []uint64, counts pcommon.UInt64Slice) (_ []uint64, total uint64, ok bool) {
+	n := counts.Len()
+	if cap(buf) < n {
+		buf = make([]uint64, n, max(n, 2*cap(buf)))
+	}
+	buf = buf[:n]
+	overflow := false
+	for i := range buf {
+		c := counts.At(i)
+		total += c
+		overflow = overflow || total < c
+		buf[i] = c
+	}
+	return buf, total, !overflow
+}
+
+// numberValue reads a number point; NaN, ±Inf, no value and the no-recorded-value flag are bad.
+func numberValue(dp pmetric.NumberDataPoint) (float64, bool) {
+	if dp.Flags().NoRecordedValue() {
+		return 0, false
+	}
+	var v float64
+	switch dp.ValueType() {
+	case pmetric.NumberDataPointValueTypeDouble:
+		v = dp.DoubleValue()
+	case pmetric.NumberDataPointValueTypeInt:
+		v = float64(dp.IntValue())
+	default:
+		return 0, false
+	}
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return 0, false
+	}
+	return v, true
+}
