@@ -7,6 +7,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 
+	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/delta"
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/window"
 )
 
@@ -16,7 +17,10 @@ type scratch struct {
 	series series
 	bounds []float64
 	counts []uint64
-	inc    []uint64
+	// The last increase step computed, per kind, whose buckets the next one reuses.
+	histInc delta.HistogramPoint
+	expInc  delta.ExponentialPoint
+	sumInc  delta.SumPoint
 }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
@@ -35,6 +39,7 @@ func (p *retrainProcessor) ingest(ctx context.Context, md pmetric.Metrics) {
 		buf, ends = nil, nil
 	}
 	sc.series = series{buf: buf, ends: ends} // do not keep the request alive from the pool
+	sc.histInc.Bounds = nil                  // nor a model's bounds
 	scratchPool.Put(sc)
 }
 

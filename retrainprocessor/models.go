@@ -39,6 +39,7 @@ type model struct {
 
 // stream is the cumulative state of one series (resource + scope + metric + point attributes).
 type stream struct {
+	clock delta.Clock
 	sum   delta.Sum
 	hist  delta.Histogram
 	exp   delta.Exponential

@@ -9,7 +9,78 @@ import (
 
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/delta"
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/quantile"
+	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/window"
 )
+
+// step takes one histogram, exponential histogram or monotonic sum point p, covering
+// (start, t], into m's window, whatever its kind K: a delta point as it comes, a cumulative one
+// as its increase over the previous point of its stream. inc keeps the increase's buckets from
+// one point to the next.
+func step[P any, S delta.Kind[P], K kind[P, S]](k K, sc *scratch, m *model, cumulative bool, attrs pcommon.Map, start, t int64, p P, inc *P) {
+	if !cumulative {
+		sc.count(k.add(&m.window, deltaStart(start, t), t, p), k.signal())
+		return
+	}
+	st := m.streams.get(sc.series.key(attrs), k.stream())
+	d, prev, r := delta.Next(&st.clock, k.state(st), start, t, p, *inc)
+	*inc = d
+	st.last = t
+	switch r {
+	case delta.Stale:
+		sc.skipped[reasonOutOfOrder]++
+	case delta.Delta:
+		sc.count(k.add(&m.window, prev, t, d), k.signal())
+	}
+}
+
+// deltaStart is a delta point's start time, or t when it has none or it is after t.
+func deltaStart(start, t int64) int64 {
+	if start <= 0 || start > t {
+		return t
+	}
+	return start
+}
+
+// kind is one kind of point step takes: P the point, S the state its cumulative streams keep.
+type kind[P any, S delta.Kind[P]] interface {
+	signal() int
+	// stream is the kind's stream.inUse.
+	stream() uint8
+	// state is the kind's part of st.
+	state(st *stream) S
+	// add puts p, covering (start, t], into w.
+	add(w *window.Window, start, t int64, p P) window.Result
+}
+
+// histograms are explicit-bucket latency histograms, their bounds already in ms.
+type histograms struct{}
+
+func (histograms) signal() int                       { return signalLatency }
+func (histograms) stream() uint8                     { return streamHist }
+func (histograms) state(st *stream) *delta.Histogram { return &st.hist }
+func (histograms) add(w *window.Window, start, t int64, p delta.HistogramPoint) window.Result {
+	return w.AddExplicit(start, t, p.Bounds, p.Buckets, p.Count)
+}
+
+// exponentials are exponential latency histograms; factor converts their unit to ms.
+type exponentials struct{ factor float64 }
+
+func (exponentials) signal() int                         { return signalLatency }
+func (exponentials) stream() uint8                       { return streamExp }
+func (exponentials) state(st *stream) *delta.Exponential { return &st.exp }
+func (k exponentials) add(w *window.Window, start, t int64, p delta.ExponentialPoint) window.Result {
+	return w.AddExponential(start, t, k.factor, p.Scale, p.Offset, p.Buckets, p.Zero, p.Count)
+}
+
+// sums are monotonic prediction counters.
+type sums struct{}
+
+func (sums) signal() int                 { return signalThroughput }
+func (sums) stream() uint8               { return streamSum }
+func (sums) state(st *stream) *delta.Sum { return &st.sum }
+func (sums) add(w *window.Window, start, t int64, p delta.SumPoint) window.Result {
+	return w.AddCount(start, t, p.Value)
+}
 
 // msPerUnit converts a latency metric's UCUM unit to milliseconds; no unit means ms.
 func msPerUnit(unit string) (float64, bool) {
@@ -86,9 +157,7 @@ func (p *retrainProcessor) ingestHistogram(sc *scratch, m *model, dp pmetric.His
 	t := p.pointTime(dp.Timestamp(), now)
 	start := int64(dp.StartTimestamp())
 	if !cumulative {
-		if start <= 0 || start > t {
-			start = t
-		}
+		start = deltaStart(start, t)
 		// The common case in one pass: compare the bounds and add the counts straight into
 		// the slot; anything unusual takes the path below.
 		if len(ms) == bounds.Len() && m.window.AddExplicitFrom(start, t, ms, func(dst []uint64) (uint64, bool) {
@@ -112,7 +181,7 @@ func (p *retrainProcessor) ingestHistogram(sc *scratch, m *model, dp pmetric.His
 		}
 		ms = sc.bounds
 		if cumulative {
-			// A stream keeps its bounds by reference (delta.Histogram.Next): give it a slice
+			// A stream keeps its bounds by reference (delta.HistogramPoint): give it a slice
 			// nobody changes, the model's copy of the last bounds its window did not hold.
 			if !slices.Equal(m.otherBounds, ms) {
 				m.otherBounds = slices.Clone(ms)
@@ -127,20 +196,7 @@ func (p *retrainProcessor) ingestHistogram(sc *scratch, m *model, dp pmetric.His
 		sc.skipped[reasonBadValue]++
 		return
 	}
-	if !cumulative {
-		sc.count(m.window.AddExplicit(start, t, ms, sc.counts, total), signalLatency)
-		return
-	}
-	st := m.streams.get(sc.series.key(dp.Attributes()), streamHist)
-	inc, n, prevT, r := st.hist.Next(start, t, total, ms, sc.counts, sc.inc)
-	sc.inc = inc
-	st.last = t
-	switch r {
-	case delta.Stale:
-		sc.skipped[reasonOutOfOrder]++
-	case delta.Delta:
-		sc.count(m.window.AddExplicit(prevT, t, ms, inc, n), signalLatency)
-	}
+	step(histograms{}, sc, m, cumulative, dp.Attributes(), start, t, delta.HistogramPoint{Count: total, Bounds: ms, Buckets: sc.counts}, &sc.histInc)
 }
 
 func (p *retrainProcessor) ingestExponential(sc *scratch, m *model, dp pmetric.ExponentialHistogramDataPoint, cumulative bool, factor float64, now int64) {
@@ -168,26 +224,8 @@ func (p *retrainProcessor) ingestExponential(sc *scratch, m *model, dp pmetric.E
 		sc.skipped[reasonBadValue]++
 		return
 	}
-	offset := dp.Positive().Offset()
-	t := p.pointTime(dp.Timestamp(), now)
-	start := int64(dp.StartTimestamp())
-	if !cumulative {
-		if start <= 0 || start > t {
-			start = t
-		}
-		sc.count(m.window.AddExponential(start, t, factor, scale, offset, sc.counts, dp.ZeroCount(), total), signalLatency)
-		return
-	}
-	st := m.streams.get(sc.series.key(dp.Attributes()), streamExp)
-	inc, zinc, n, prevT, r := st.exp.Next(start, t, total, dp.ZeroCount(), scale, offset, sc.counts, sc.inc)
-	sc.inc = inc
-	st.last = t
-	switch r {
-	case delta.Stale:
-		sc.skipped[reasonOutOfOrder]++
-	case delta.Delta:
-		sc.count(m.window.AddExponential(prevT, t, factor, scale, offset, inc, zinc, n), signalLatency)
-	}
+	pt := delta.ExponentialPoint{Count: total, Zero: dp.ZeroCount(), Scale: scale, Offset: dp.Positive().Offset(), Buckets: sc.counts}
+	step(exponentials{factor}, sc, m, cumulative, dp.Attributes(), int64(dp.StartTimestamp()), p.pointTime(dp.Timestamp(), now), pt, &sc.expInc)
 }
 
 func (p *retrainProcessor) ingestThroughput(sc *scratch, m *model, metric pmetric.Metric, now int64) {
@@ -207,24 +245,8 @@ func (p *retrainProcessor) ingestThroughput(sc *scratch, m *model, metric pmetri
 				sc.skipped[reasonBadValue]++
 				continue
 			}
-			t := p.pointTime(dp.Timestamp(), now)
-			start := int64(dp.StartTimestamp())
-			if !cumulative {
-				if start <= 0 || start > t {
-					start = t
-				}
-				sc.count(m.window.AddCount(start, t, v), signalThroughput)
-				continue
-			}
-			st := m.streams.get(sc.series.key(dp.Attributes()), streamSum)
-			inc, prevT, r := st.sum.Next(start, t, v)
-			st.last = t
-			switch r {
-			case delta.Stale:
-				sc.skipped[reasonOutOfOrder]++
-			case delta.Delta:
-				sc.count(m.window.AddCount(prevT, t, inc), signalThroughput)
-			}
+			pt := delta.SumPoint{Value: v}
+			step(sums{}, sc, m, cumulative, dp.Attributes(), int64(dp.StartTimestamp()), p.pointTime(dp.Timestamp(), now), pt, &sc.sumInc)
 		}
 	case pmetric.MetricTypeGauge:
 		dps := metric.Gauge().DataPoints()
