@@ -39,11 +39,12 @@ type model struct {
 
 // stream is the cumulative state of one series (resource + scope + metric + point attributes).
 type stream struct {
+	// clock's newest point time is the stream's last-seen time, for eviction: only a point that
+	// advanced the stream moves it, never a stale one.
 	clock delta.Clock
 	sum   delta.Sum
 	hist  delta.Histogram
 	exp   delta.Exponential
-	last  int64 // newest point time, for eviction
 	inUse uint8 // which of the above this stream is; a kind change resets it
 }
 
@@ -99,12 +100,12 @@ func (st *stream) reuse(kind uint8) *stream {
 // evict drops the series not seen since oldest.
 func (s *streams) evict(oldest int64) {
 	for i := range s.inline {
-		if e := &s.inline[i]; e.used && e.last < oldest {
+		if e := &s.inline[i]; e.used && e.clock.Last() < oldest {
 			*e = keyedStream{}
 		}
 	}
 	for k, st := range s.more {
-		if st.last < oldest {
+		if st.clock.Last() < oldest {
 			delete(s.more, k)
 		}
 	}

@@ -24,7 +24,6 @@ func step[P any, S delta.Kind[P], K kind[P, S]](k K, sc *scratch, m *model, cumu
 	st := m.streams.get(sc.series.key(attrs), k.stream())
 	d, prev, r := delta.Next(&st.clock, k.state(st), start, t, p, *inc)
 	*inc = d
-	st.last = t
 	switch r {
 	case delta.Stale:
 		sc.skipped[reasonOutOfOrder]++

@@ -13,8 +13,9 @@ func TestStreamsInlineThenMap(t *testing.T) {
 	a, b, c := s.get(1, streamHist), s.get(2, streamSum), s.get(3, streamSum)
 	assert.Equal(t, 3, s.len())
 	assert.Len(t, s.more, 1, "the third stream goes to the map")
-	a.last, b.last, c.last = 10, 20, 30
 	delta.Next(&a.clock, &a.hist, 1, 10, delta.HistogramPoint{Count: 1, Bounds: []float64{1}, Buckets: []uint64{1, 0}}, delta.HistogramPoint{})
+	delta.Next(&b.clock, &b.sum, 1, 20, delta.SumPoint{Value: 1}, delta.SumPoint{})
+	delta.Next(&c.clock, &c.sum, 1, 30, delta.SumPoint{Value: 1}, delta.SumPoint{})
 
 	assert.Same(t, a, s.get(1, streamHist))
 	assert.Same(t, b, s.get(2, streamSum))
@@ -25,7 +26,7 @@ func TestStreamsInlineThenMap(t *testing.T) {
 	b2 := s.get(2, streamHist)
 	assert.Same(t, b, b2)
 	assert.Equal(t, streamHist, b2.inUse)
-	assert.Zero(t, b2.last)
+	assert.Zero(t, b2.clock.Last())
 
 	// Eviction frees inline entries and map entries alike; freed entries are reused.
 	s.evict(15) // drops 1 (last 10) and 2 (reset, last 0)

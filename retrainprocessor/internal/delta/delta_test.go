@@ -202,3 +202,16 @@ func TestNextAllocatesNothingOnceWarm(t *testing.T) {
 	})
 	assert.Zero(t, allocs)
 }
+
+// Last is the stream's last-seen time: only a point that advanced the stream moves it.
+func TestStalePointsDoNotMoveTheClock(t *testing.T) {
+	var s sumStream
+	s.next(1, 10, 5)
+	s.next(1, 20, 7)
+	assert.Equal(t, int64(20), s.clock.Last())
+	_, _, r := s.next(1, 5, 8)
+	assert.Equal(t, Stale, r)
+	assert.Equal(t, int64(20), s.clock.Last(), "an out-of-order point")
+	s.next(1, 30, 1) // a decrease: a new baseline, which advanced the stream
+	assert.Equal(t, int64(30), s.clock.Last())
+}
