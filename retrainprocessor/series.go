@@ -95,7 +95,7 @@ const maxRememberedResource = 1024
 
 // resourceHash is hashMap of the resource, reused when the model's last cumulative point came
 // from a resource with the same attributes in the same order: comparing their encoding costs
-// less than hashing it again.
+// less than hashing it again, and confirms the identity (appendAttribute).
 func (s *series) resourceHash() uint64 {
 	b := s.buf[:0]
 	s.ends = s.ends[:0]
@@ -121,23 +121,34 @@ func (s *series) resourceHash() uint64 {
 	return h
 }
 
-// appendAttribute appends one attribute's encoding: key, value type and value.
+// appendAttribute appends one attribute's encoding: key, value type and value. Every part
+// delimits itself (lengths first, fixed sizes otherwise), so a sequence of attributes encodes
+// only itself: a value cannot pass for more attributes, and equal encodings are equal attributes.
 func appendAttribute(b []byte, k string, v pcommon.Value) []byte {
 	b = appendString(b, k)
 	b = append(b, byte(v.Type()))
 	switch v.Type() {
 	case pcommon.ValueTypeStr:
-		b = append(b, v.Str()...)
+		b = appendString(b, v.Str())
 	case pcommon.ValueTypeInt:
 		b = binary.LittleEndian.AppendUint64(b, uint64(v.Int()))
 	case pcommon.ValueTypeDouble:
 		b = binary.LittleEndian.AppendUint64(b, math.Float64bits(v.Double()))
 	case pcommon.ValueTypeBool:
+		var bit byte
 		if v.Bool() {
-			b = append(b, 1)
+			bit = 1
 		}
-	default: // maps, slices and bytes are rare in stream identities
-		b = append(b, v.AsString()...)
+		b = append(b, bit)
+	case pcommon.ValueTypeBytes:
+		bs := v.Bytes()
+		b = binary.AppendUvarint(b, uint64(bs.Len()))
+		for i := range bs.Len() {
+			b = append(b, bs.At(i))
+		}
+	case pcommon.ValueTypeEmpty:
+	default: // maps and slices are rare in stream identities
+		b = appendString(b, v.AsString())
 	}
 	return b
 }
