@@ -69,9 +69,9 @@ func TestStalePointsDoNotAgeTheirStream(t *testing.T) {
 	assert.Equal(t, throughput+1, h.aggregated("throughput"), "the counter's next point is a delta")
 }
 
-// counterPoint renders one cumulative prediction counter point of a resource whose attributes
-// are set in the order given (key, value, key, value...), the model id first.
-func counterPoint(model string, v int64, at time.Time, attrs ...string) pmetric.Metrics {
+// counterPoint renders one cumulative prediction counter point, started at start, of a resource
+// whose attributes are set in the order given (key, value, key, value...), the model id first.
+func counterPoint(model string, start time.Time, v int64, at time.Time, attrs ...string) pmetric.Metrics {
 	md := pmetric.NewMetrics()
 	rm := md.ResourceMetrics().AppendEmpty()
 	res := rm.Resource().Attributes()
@@ -85,7 +85,7 @@ func counterPoint(model string, v int64, at time.Time, attrs ...string) pmetric.
 	sum.SetIsMonotonic(true)
 	sum.SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
 	dp := sum.DataPoints().AppendEmpty()
-	dp.SetStartTimestamp(pcommon.NewTimestampFromTime(t0.Add(-time.Hour)))
+	dp.SetStartTimestamp(pcommon.NewTimestampFromTime(start))
 	dp.SetTimestamp(pcommon.NewTimestampFromTime(at))
 	dp.SetIntValue(v)
 	return md
@@ -98,10 +98,11 @@ func TestResourcesThatOnceEncodedAlikeAreTwoStreams(t *testing.T) {
 	two := []string{"a", "x", "b", "y"}
 	one := []string{"a", "x\x01b\x01y"}
 	at := t0.Add(-2 * time.Minute)
-	h.consume(counterPoint("m", 100, at, two...))
-	h.consume(counterPoint("m", 5, at.Add(time.Second), one...))
-	h.consume(counterPoint("m", 110, at.Add(time.Minute), two...))
-	h.consume(counterPoint("m", 8, at.Add(time.Minute+time.Second), one...))
+	started := t0.Add(-time.Hour)
+	h.consume(counterPoint("m", started, 100, at, two...))
+	h.consume(counterPoint("m", started, 5, at.Add(time.Second), one...))
+	h.consume(counterPoint("m", started, 110, at.Add(time.Minute), two...))
+	h.consume(counterPoint("m", started, 8, at.Add(time.Minute+time.Second), one...))
 
 	m := h.onlyModel()
 	assert.Equal(t, 2, m.streams.len())
@@ -110,4 +111,43 @@ func TestResourcesThatOnceEncodedAlikeAreTwoStreams(t *testing.T) {
 	m.window.Summarize(t0.UnixNano(), &s)
 	_, predictions := s.Throughput(false)
 	assert.Equal(t, uint64(10+3), predictions)
+}
+
+// A load generator such as telemetrygen sends cumulative histograms whose counts do not grow:
+// every point holds the same few observations in other buckets, so each one after the first
+// restarts the stream and adds nothing. The model is tracked but never reaches min_samples;
+// the resets must show in a counter.
+func TestResetsAreCounted(t *testing.T) {
+	h := newHarness(t, testConfig(), t0)
+	start := pcommon.NewTimestampFromTime(t0.Add(-time.Hour))
+	for i := range 10 {
+		md := pmetric.NewMetrics()
+		rm := md.ResourceMetrics().AppendEmpty()
+		rm.Resource().Attributes().PutStr("ml.model.id", "loadgen")
+		lat := rm.ScopeMetrics().AppendEmpty().Metrics().AppendEmpty()
+		lat.SetName("ml.model.latency")
+		hist := lat.SetEmptyHistogram()
+		hist.SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+		counts := make([]uint64, len(sdkBounds)+1)
+		counts[6+i%2], counts[8+i%3] = 6, 4 // ten observations, never in the same buckets twice in a row
+		dp := hist.DataPoints().AppendEmpty()
+		dp.SetStartTimestamp(start)
+		dp.SetTimestamp(pcommon.NewTimestampFromTime(t0.Add(time.Duration(i-10) * time.Second)))
+		dp.ExplicitBounds().FromRaw(sdkBounds)
+		dp.BucketCounts().FromRaw(counts)
+		dp.SetCount(10)
+		h.consume(md)
+	}
+	assert.Equal(t, int64(9), h.skipped("reset"), "every point but the first, which is the stream's baseline")
+	assert.Zero(t, h.aggregated("latency"))
+	assert.Equal(t, int64(1), h.p.models.count.Load(), "tracked all the same")
+
+	// A counter that went down, and one with a new start time, are resets too.
+	at, started, restarted := t0.Add(-time.Minute), t0.Add(-time.Hour), t0.Add(-time.Minute)
+	h.consume(counterPoint("m", started, 100, at))
+	h.consume(counterPoint("m", started, 40, at.Add(time.Second)))
+	h.consume(counterPoint("m", restarted, 50, at.Add(2*time.Second)))
+	h.consume(counterPoint("m", restarted, 60, at.Add(3*time.Second)))
+	assert.Equal(t, int64(9+2), h.skipped("reset"))
+	assert.Equal(t, int64(1), h.aggregated("throughput"), "the point after the restart")
 }

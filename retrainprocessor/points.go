@@ -27,6 +27,8 @@ func step[P any, S delta.Kind[P], K kind[P, S]](k K, sc *scratch, m *model, cumu
 	switch r {
 	case delta.Stale:
 		sc.skipped[reasonOutOfOrder]++
+	case delta.Reset:
+		sc.skipped[reasonReset]++
 	case delta.Delta:
 		sc.count(k.add(&m.window, prev, t, d), k.signal())
 	}

@@ -20,6 +20,7 @@ const (
 	reasonOutOfOrder
 	reasonLayoutMismatch
 	reasonTooOld
+	reasonReset
 	reasonCount
 )
 
@@ -32,6 +33,7 @@ var reasonNames = [reasonCount]string{
 	reasonOutOfOrder:     "out_of_order",
 	reasonLayoutMismatch: "layout_mismatch",
 	reasonTooOld:         "too_old",
+	reasonReset:          "reset",
 }
 
 const (

@@ -11,8 +11,11 @@ type Result uint8
 const (
 	// Delta: the point produced an increase over (Prev, t].
 	Delta Result = iota
-	// Baseline: the point starts (or restarts) the stream; there is no increase to use.
+	// Baseline: the stream's first point; there is no increase to use.
 	Baseline
+	// Reset: the point restarts the stream (a new start time, a total or bucket below the
+	// previous point's, another layout); it is the new baseline and yields no increase.
+	Reset
 	// Stale: the point is not newer than the last one (duplicate or out of order); it is skipped
 	// and the baseline is kept.
 	Stale
@@ -53,12 +56,12 @@ func Next[P any, K Kind[P]](c *Clock, k K, start, t int64, p, buf P) (inc P, pre
 	case start != 0 && c.start != 0 && start != c.start:
 		c.start, c.last = start, t
 		k.store(p)
-		return buf, 0, Baseline
+		return buf, 0, Reset
 	}
 	prev, c.last = c.last, t
 	inc, ok := k.diff(p, buf)
 	if !ok {
-		return inc, 0, Baseline
+		return inc, 0, Reset
 	}
 	return inc, prev, Delta
 }

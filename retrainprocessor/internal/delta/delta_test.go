@@ -72,7 +72,7 @@ func TestSumNext(t *testing.T) {
 			name: "a decrease starts a new baseline",
 			points: []point{
 				{start: 1, t: 10, v: 5, r: Baseline},
-				{start: 1, t: 20, v: 2, r: Baseline},
+				{start: 1, t: 20, v: 2, r: Reset},
 				{start: 1, t: 30, v: 7, inc: 5, prev: 20, r: Delta},
 			},
 		},
@@ -80,7 +80,7 @@ func TestSumNext(t *testing.T) {
 			name: "a new start time starts a new baseline",
 			points: []point{
 				{start: 1, t: 10, v: 5, r: Baseline},
-				{start: 15, t: 20, v: 9, r: Baseline},
+				{start: 15, t: 20, v: 9, r: Reset},
 				{start: 15, t: 30, v: 10, inc: 1, prev: 20, r: Delta},
 			},
 		},
@@ -124,7 +124,7 @@ func TestHistogramNext(t *testing.T) {
 
 	// Fewer observations in a bucket than before means the process restarted.
 	_, _, _, r = h.next(1, 30, 11, bounds, []uint64{1, 6, 4}, out)
-	assert.Equal(t, Baseline, r, "decreasing bucket")
+	assert.Equal(t, Reset, r, "decreasing bucket")
 	// The point that reset the stream is the new baseline.
 	out, n, prev, r = h.next(1, 35, 14, bounds, []uint64{2, 7, 5}, out)
 	assert.Equal(t, Delta, r)
@@ -134,7 +134,7 @@ func TestHistogramNext(t *testing.T) {
 
 	// New bounds cannot be differenced against the old ones.
 	_, _, _, r = h.next(1, 40, 20, []float64{5, 50}, []uint64{5, 5, 10}, out)
-	assert.Equal(t, Baseline, r, "bounds changed")
+	assert.Equal(t, Reset, r, "bounds changed")
 
 	out, n, _, r = h.next(1, 50, 21, []float64{5, 50}, []uint64{5, 5, 11}, out)
 	assert.Equal(t, Delta, r)
@@ -145,7 +145,7 @@ func TestHistogramNext(t *testing.T) {
 	assert.Equal(t, Stale, r, "duplicate timestamp")
 
 	_, _, _, r = h.next(1, 60, 20, []float64{5, 50}, []uint64{5, 5, 10}, out)
-	assert.Equal(t, Baseline, r, "decreasing count")
+	assert.Equal(t, Reset, r, "decreasing count")
 }
 
 func TestExponentialNext(t *testing.T) {
@@ -165,7 +165,7 @@ func TestExponentialNext(t *testing.T) {
 
 	// Same layout, a bucket decreased: a restart; that point is the new baseline.
 	_, _, _, _, r = e.next(1, 22, 9, 2, 3, 4, []uint64{3, 3, 1}, out)
-	assert.Equal(t, Baseline, r, "decreasing bucket")
+	assert.Equal(t, Reset, r, "decreasing bucket")
 	out, zinc, n, _, r = e.next(1, 24, 10, 2, 3, 4, []uint64{3, 4, 1}, out)
 	assert.Equal(t, Delta, r)
 	assert.Equal(t, []uint64{0, 1, 0}, out)
@@ -181,11 +181,11 @@ func TestExponentialNext(t *testing.T) {
 
 	// A higher scale than before cannot come from the same cumulative stream.
 	_, _, _, _, r = e.next(1, 40, 15, 2, 3, 4, []uint64{13}, out)
-	assert.Equal(t, Baseline, r, "scale went up")
+	assert.Equal(t, Reset, r, "scale went up")
 
 	// A bucket that vanished is a reset.
 	_, _, _, _, r = e.next(1, 50, 16, 2, 3, 5, []uint64{14}, out)
-	assert.Equal(t, Baseline, r, "bucket vanished")
+	assert.Equal(t, Reset, r, "bucket vanished")
 }
 
 func TestNextAllocatesNothingOnceWarm(t *testing.T) {
