@@ -26,6 +26,14 @@ type Config struct {
 	MinSamples int `mapstructure:"min_samples"`
 	// MaxModels bounds the number of models tracked at once.
 	MaxModels int `mapstructure:"max_models"`
+	// MaxStreamsPerModel bounds the cumulative streams (resource + scope + metric + point
+	// attributes) kept per model.
+	MaxStreamsPerModel int `mapstructure:"max_streams_per_model"`
+	// MaxBucketsPerPoint bounds the buckets of one histogram point (explicit: bounds + 1;
+	// exponential: positive and negative buckets).
+	MaxBucketsPerPoint int `mapstructure:"max_buckets_per_point"`
+	// MaxAttributeLength bounds the model and version attribute values, in bytes.
+	MaxAttributeLength int `mapstructure:"max_attribute_length"`
 
 	Latency    SignalConfig `mapstructure:"latency"`
 	Throughput SignalConfig `mapstructure:"throughput"`
@@ -83,6 +91,9 @@ func createDefaultConfig() component.Config {
 		Window:             5 * time.Minute,
 		MinSamples:         100,
 		MaxModels:          10000,
+		MaxStreamsPerModel: 1000,
+		MaxBucketsPerPoint: 1024,
+		MaxAttributeLength: 256,
 		Latency:            SignalConfig{Metric: "ml.model.latency"},
 		Throughput:         SignalConfig{Metric: "ml.model.predictions"},
 		Accuracy:           SignalConfig{Metric: "ml.model.accuracy"},
@@ -115,8 +126,18 @@ func (cfg *Config) Validate() error {
 	if cfg.MinSamples < 0 {
 		errs = append(errs, fmt.Errorf("min_samples must not be negative (got %d)", cfg.MinSamples))
 	}
-	if cfg.MaxModels <= 0 {
-		errs = append(errs, fmt.Errorf("max_models must be positive (got %d)", cfg.MaxModels))
+	for _, limit := range []struct {
+		key   string
+		value int
+	}{
+		{"max_models", cfg.MaxModels},
+		{"max_streams_per_model", cfg.MaxStreamsPerModel},
+		{"max_buckets_per_point", cfg.MaxBucketsPerPoint},
+		{"max_attribute_length", cfg.MaxAttributeLength},
+	} {
+		if limit.value <= 0 {
+			errs = append(errs, fmt.Errorf("%s must be positive (got %d)", limit.key, limit.value))
+		}
 	}
 	errs = append(errs, cfg.validateSignals()...)
 

@@ -86,6 +86,11 @@ func (p *retrainProcessor) ingestResource(sc *scratch, rm pmetric.ResourceMetric
 			key.version, _ = attributeString(v)
 		}
 	}
+	if len(key.model) > p.cfg.MaxAttributeLength || len(key.version) > p.cfg.MaxAttributeLength {
+		// A model's key is kept for as long as the model: bound what a flood of ids can hold.
+		sc.skipped[reasonOverMaxAttributeLength] += p.watchedPoints(rm)
+		return
+	}
 
 	// The model is looked up at the first watched metric, so resources that carry only other
 	// metrics never take a place in the table.
@@ -138,7 +143,7 @@ func (p *retrainProcessor) lockModel(sc *scratch, key modelKey, attrs pcommon.Ma
 			sc.newModels++
 			res := pcommon.NewMap()
 			attrs.CopyTo(res)
-			return &model{key: key, window: window.Make(&p.layout), resource: res}
+			return &model{key: key, window: window.Make(&p.layout), streams: streams{max: p.cfg.MaxStreamsPerModel}, resource: res}
 		})
 		if m == nil {
 			return nil

@@ -53,6 +53,7 @@ type stream struct {
 type streams struct {
 	inline [inlineStreams]keyedStream
 	more   map[uint64]*stream
+	max    int // max_streams_per_model
 }
 
 const inlineStreams = 2
@@ -63,7 +64,8 @@ type keyedStream struct {
 	stream
 }
 
-// get returns the cumulative state of a series, starting a fresh one when its kind changed.
+// get returns the cumulative state of a series, starting a fresh one when its kind changed, or
+// nil when the series is new and the model holds max streams already.
 func (s *streams) get(key uint64, kind uint8) *stream {
 	free := -1
 	for i := range s.inline {
@@ -77,6 +79,9 @@ func (s *streams) get(key uint64, kind uint8) *stream {
 	}
 	if st := s.more[key]; st != nil {
 		return st.reuse(kind)
+	}
+	if s.len() >= s.max {
+		return nil
 	}
 	if free >= 0 {
 		s.inline[free] = keyedStream{key: key, used: true, stream: stream{inUse: kind}}

@@ -22,6 +22,10 @@ func step[P any, S delta.Kind[P], K kind[P, S]](k K, sc *scratch, m *model, cumu
 		return
 	}
 	st := m.streams.get(sc.series.key(attrs), k.stream())
+	if st == nil {
+		sc.skipped[reasonOverMaxStreamsPerModel]++
+		return
+	}
 	d, prev, r := delta.Next(&st.clock, k.state(st), start, t, p, *inc)
 	*inc = d
 	switch r {
@@ -148,6 +152,10 @@ func (p *retrainProcessor) ingestHistogram(sc *scratch, m *model, dp pmetric.His
 		sc.aggregated[signalLatency]++
 		return
 	}
+	if max(counts.Len(), bounds.Len()+1) > p.cfg.MaxBucketsPerPoint {
+		sc.skipped[reasonOverMaxBucketsPerPoint]++
+		return
+	}
 	if counts.Len() != bounds.Len()+1 {
 		sc.skipped[reasonBadValue]++
 		return
@@ -210,7 +218,11 @@ func (p *retrainProcessor) ingestExponential(sc *scratch, m *model, dp pmetric.E
 		sc.skipped[reasonBadValue]++
 		return
 	}
-	neg := dp.Negative().BucketCounts()
+	pos, neg := dp.Positive().BucketCounts(), dp.Negative().BucketCounts()
+	if pos.Len()+neg.Len() > p.cfg.MaxBucketsPerPoint {
+		sc.skipped[reasonOverMaxBucketsPerPoint]++
+		return
+	}
 	for i := 0; i < neg.Len(); i++ {
 		if neg.At(i) != 0 { // a negative latency
 			sc.skipped[reasonBadValue]++
@@ -219,7 +231,7 @@ func (p *retrainProcessor) ingestExponential(sc *scratch, m *model, dp pmetric.E
 	}
 	var total uint64
 	var ok bool
-	sc.counts, total, ok = copyCounts(sc.counts, dp.Positive().BucketCounts())
+	sc.counts, total, ok = copyCounts(sc.counts, pos)
 	total += dp.ZeroCount()
 	if !ok || total < dp.ZeroCount() || total != dp.Count() {
 		sc.skipped[reasonBadValue]++

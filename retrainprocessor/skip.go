@@ -21,6 +21,9 @@ const (
 	reasonLayoutMismatch
 	reasonTooOld
 	reasonReset
+	reasonOverMaxStreamsPerModel
+	reasonOverMaxBucketsPerPoint
+	reasonOverMaxAttributeLength
 	reasonCount
 )
 
@@ -34,6 +37,10 @@ var reasonNames = [reasonCount]string{
 	reasonLayoutMismatch: "layout_mismatch",
 	reasonTooOld:         "too_old",
 	reasonReset:          "reset",
+
+	reasonOverMaxStreamsPerModel: "over_max_streams_per_model",
+	reasonOverMaxBucketsPerPoint: "over_max_buckets_per_point",
+	reasonOverMaxAttributeLength: "over_max_attribute_length",
 }
 
 const (

@@ -9,7 +9,7 @@ import (
 )
 
 func TestStreamsInlineThenMap(t *testing.T) {
-	var s streams
+	s := streams{max: 10}
 	a, b, c := s.get(1, streamHist), s.get(2, streamSum), s.get(3, streamSum)
 	assert.Equal(t, 3, s.len())
 	assert.Len(t, s.more, 1, "the third stream goes to the map")
@@ -38,4 +38,19 @@ func TestStreamsInlineThenMap(t *testing.T) {
 	assert.Same(t, d, s.get(4, streamExp))
 	s.evict(100)
 	assert.Zero(t, s.len())
+}
+
+func TestStreamsRefuseNewSeriesBeyondMax(t *testing.T) {
+	s := streams{max: 3}
+	for key := range uint64(3) {
+		st := s.get(key, streamSum)
+		delta.Next(&st.clock, &st.sum, 1, 10+int64(key), delta.SumPoint{Value: 1}, delta.SumPoint{})
+	}
+	assert.Nil(t, s.get(3, streamSum), "a fourth series")
+	assert.Equal(t, 3, s.len())
+	assert.NotNil(t, s.get(2, streamSum), "a series held")
+
+	s.evict(11) // drops the series last seen at 10
+	assert.NotNil(t, s.get(3, streamSum), "room again")
+	assert.Nil(t, s.get(4, streamSum))
 }
