@@ -26,6 +26,14 @@ type Config struct {
 	MinSamples int `mapstructure:"min_samples"`
 	// MaxModels bounds the number of models tracked at once.
 	MaxModels int `mapstructure:"max_models"`
+	// MaxStreamsPerModel bounds the cumulative streams (resource + scope + metric + point
+	// attributes) kept per model.
+	MaxStreamsPerModel int `mapstructure:"max_streams_per_model"`
+	// MaxBucketsPerPoint bounds the buckets of one histogram point (explicit: bounds + 1;
+	// exponential: positive and negative buckets).
+	MaxBucketsPerPoint int `mapstructure:"max_buckets_per_point"`
+	// MaxAttributeLength bounds the model and version attribute values, in bytes.
+	MaxAttributeLength int `mapstructure:"max_attribute_length"`
 	// Storage names a storage extension that keeps the decision state and the outbox across
 	// restarts; nil keeps them in memory.
 	Storage *component.ID `mapstructure:"storage"`
@@ -86,6 +94,9 @@ func createDefaultConfig() component.Config {
 		Window:             5 * time.Minute,
 		MinSamples:         100,
 		MaxModels:          10000,
+		MaxStreamsPerModel: 1000,
+		MaxBucketsPerPoint: 1024,
+		MaxAttributeLength: 256,
 		Latency:            SignalConfig{Metric: "ml.model.latency"},
 		Throughput:         SignalConfig{Metric: "ml.model.predictions"},
 		Accuracy:           SignalConfig{Metric: "ml.model.accuracy"},
@@ -109,6 +120,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.EvaluationInterval <= 0 {
 		errs = append(errs, fmt.Errorf("evaluation_interval must be a positive duration (got %s)", cfg.EvaluationInterval))
+	} else if cfg.EvaluationInterval < minEvaluationInterval {
+		errs = append(errs, fmt.Errorf("evaluation_interval must be at least %s (got %s%s)",
+			minEvaluationInterval, cfg.EvaluationInterval, unitHint(cfg.EvaluationInterval, "s")))
 	}
 	if cfg.Window <= 0 {
 		errs = append(errs, fmt.Errorf("window must be a positive duration (got %s)", cfg.Window))
@@ -118,13 +132,24 @@ func (cfg *Config) Validate() error {
 	if cfg.MinSamples < 0 {
 		errs = append(errs, fmt.Errorf("min_samples must not be negative (got %d)", cfg.MinSamples))
 	}
-	if cfg.MaxModels <= 0 {
-		errs = append(errs, fmt.Errorf("max_models must be positive (got %d)", cfg.MaxModels))
+	for _, limit := range []struct {
+		key   string
+		value int
+	}{
+		{"max_models", cfg.MaxModels},
+		{"max_streams_per_model", cfg.MaxStreamsPerModel},
+		{"max_buckets_per_point", cfg.MaxBucketsPerPoint},
+		{"max_attribute_length", cfg.MaxAttributeLength},
+	} {
+		if limit.value <= 0 {
+			errs = append(errs, fmt.Errorf("%s must be positive (got %d)", limit.key, limit.value))
+		}
 	}
 	errs = append(errs, cfg.validateSignals()...)
 
 	obs := cfg.Observers
 	errs = append(errs, obs.LatencySLA.Validate("observers::latency_sla")...)
+	errs = append(errs, validateThreshold("observers::latency_sla", obs.LatencySLA)...)
 	errs = append(errs, obs.AccuracyDrift.Validate("observers::accuracy_drift")...)
 	errs = append(errs, obs.ThroughputFloor.Validate("observers::throughput_floor")...)
 	if !obs.LatencySLA.Enabled && !obs.AccuracyDrift.Enabled && !obs.ThroughputFloor.Enabled {
@@ -154,11 +179,37 @@ func (cfg *Config) Validate() error {
 		}
 		merged := cfg.observersFor(o)
 		errs = append(errs, merged.LatencySLA.Validate(key+"::latency_sla")...)
+		errs = append(errs, validateThreshold(key+"::latency_sla", merged.LatencySLA)...)
 		errs = append(errs, merged.AccuracyDrift.Validate(key+"::accuracy_drift")...)
 		errs = append(errs, merged.ThroughputFloor.Validate(key+"::throughput_floor")...)
 		errs = append(errs, cfg.validateObserverSignals(key, merged)...)
 	}
 	return errors.Join(errs...)
+}
+
+// A duration without a unit is nanoseconds: an evaluation_interval of 5 ran 4.5 million
+// evaluations in 8 s, a threshold of 100 flagged a healthy model. No sensible value is that short.
+const (
+	minEvaluationInterval = time.Second
+	minLatencyThreshold   = time.Microsecond
+)
+
+// unitHint suggests the unit a duration short enough to have been written as a bare number
+// probably lacks.
+func unitHint(d time.Duration, unit string) string {
+	if d <= 0 || d >= time.Microsecond {
+		return ""
+	}
+	return fmt.Sprintf("; did you mean %d%s?", int64(d), unit)
+}
+
+// validateThreshold rejects a latency_sla threshold too short to be meant; the observer's own
+// Validate rejects one that is not positive.
+func validateThreshold(prefix string, c observer.LatencySLAConfig) []error {
+	if !c.Enabled || c.Threshold <= 0 || c.Threshold >= minLatencyThreshold {
+		return nil
+	}
+	return []error{fmt.Errorf("%s::threshold must be at least %s (got %s%s)", prefix, minLatencyThreshold, c.Threshold, unitHint(c.Threshold, "ms"))}
 }
 
 func (cfg *Config) validateSignals() []error {

@@ -43,6 +43,9 @@ func TestLoadConfig(t *testing.T) {
 			Window:             10 * time.Minute,
 			MinSamples:         50,
 			MaxModels:          500,
+			MaxStreamsPerModel: 200,
+			MaxBucketsPerPoint: 2048,
+			MaxAttributeLength: 64,
 			Latency:            SignalConfig{Metric: "inference.duration"},
 			Throughput:         SignalConfig{Metric: ""},
 			Accuracy:           SignalConfig{Metric: "inference.accuracy"},
@@ -79,6 +82,9 @@ func TestDefaultConfigMatchesTheDesign(t *testing.T) {
 	assert.Equal(t, 5*time.Minute, cfg.Window)
 	assert.Equal(t, 100, cfg.MinSamples)
 	assert.Equal(t, 10000, cfg.MaxModels)
+	assert.Equal(t, 1000, cfg.MaxStreamsPerModel)
+	assert.Equal(t, 1024, cfg.MaxBucketsPerPoint)
+	assert.Equal(t, 256, cfg.MaxAttributeLength)
 	assert.Equal(t, "any", cfg.Strategy.Vote)
 	assert.Equal(t, 30*time.Minute, cfg.Strategy.Cooldown)
 }
@@ -106,13 +112,19 @@ func TestValidateRejectsBadValues(t *testing.T) {
 		{"bad_model_attribute", "model_attribute must not be empty"},
 		{"bad_version_attribute", `version_attribute must differ from model_attribute (both "ml.model.id")`},
 		{"bad_evaluation_interval", "evaluation_interval must be a positive duration (got 0s)"},
+		{"bad_evaluation_interval_without_unit", "evaluation_interval must be at least 1s (got 5ns; did you mean 5s?)"},
+		{"bad_evaluation_interval_under_a_second", "evaluation_interval must be at least 1s (got 500ms)"},
 		{"bad_window", "window must be a positive duration (got -1m0s)"},
 		{"bad_window_shorter_than_interval", "window must be at least evaluation_interval (got window 30s, evaluation_interval 1m0s)"},
 		{"bad_min_samples", "min_samples must not be negative (got -1)"},
 		{"bad_max_models", "max_models must be positive (got 0)"},
+		{"bad_max_streams_per_model", "max_streams_per_model must be positive (got 0)"},
+		{"bad_max_buckets_per_point", "max_buckets_per_point must be positive (got -1)"},
+		{"bad_max_attribute_length", "max_attribute_length must be positive (got 0)"},
 		{"bad_metric_reused", `accuracy::metric "ml.model.latency" is already used by latency::metric`},
 		{"bad_percentile", "observers::latency_sla::percentile must be in (0, 1) (got 1.5)"},
 		{"bad_threshold", "observers::latency_sla::threshold must be a positive duration (got 0s)"},
+		{"bad_threshold_without_unit", "observers::latency_sla::threshold must be at least 1µs (got 100ns; did you mean 100ms?)"},
 		{"bad_min_accuracy", "observers::accuracy_drift::min_accuracy must be in (0, 1] (got 1.2)"},
 		{"bad_min_rate", "observers::throughput_floor::min_rate must be a positive number of predictions per second (got 0)"},
 		{"bad_no_observer", "observers: at least one observer must be enabled"},
@@ -123,6 +135,7 @@ func TestValidateRejectsBadValues(t *testing.T) {
 		{"bad_override_model", "overrides[0]::model must not be empty"},
 		{"bad_override_duplicate", `overrides[1]::model "a" is already overridden by overrides[0]`},
 		{"bad_override_threshold", "overrides[0]::latency_sla::threshold must be a positive duration (got -1s)"},
+		{"bad_override_threshold_without_unit", "overrides[0]::latency_sla::threshold must be at least 1µs (got 250ns; did you mean 250ms?)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -39,10 +39,12 @@ type model struct {
 
 // stream is the cumulative state of one series (resource + scope + metric + point attributes).
 type stream struct {
+	// clock's newest point time is the stream's last-seen time, for eviction: only a point that
+	// advanced the stream moves it, never a stale one.
+	clock delta.Clock
 	sum   delta.Sum
 	hist  delta.Histogram
 	exp   delta.Exponential
-	last  int64 // newest point time, for eviction
 	inUse uint8 // which of the above this stream is; a kind change resets it
 }
 
@@ -51,6 +53,7 @@ type stream struct {
 type streams struct {
 	inline [inlineStreams]keyedStream
 	more   map[uint64]*stream
+	max    int // max_streams_per_model
 }
 
 const inlineStreams = 2
@@ -61,7 +64,8 @@ type keyedStream struct {
 	stream
 }
 
-// get returns the cumulative state of a series, starting a fresh one when its kind changed.
+// get returns the cumulative state of a series, starting a fresh one when its kind changed, or
+// nil when the series is new and the model holds max streams already.
 func (s *streams) get(key uint64, kind uint8) *stream {
 	free := -1
 	for i := range s.inline {
@@ -75,6 +79,9 @@ func (s *streams) get(key uint64, kind uint8) *stream {
 	}
 	if st := s.more[key]; st != nil {
 		return st.reuse(kind)
+	}
+	if s.len() >= s.max {
+		return nil
 	}
 	if free >= 0 {
 		s.inline[free] = keyedStream{key: key, used: true, stream: stream{inUse: kind}}
@@ -98,12 +105,12 @@ func (st *stream) reuse(kind uint8) *stream {
 // evict drops the series not seen since oldest.
 func (s *streams) evict(oldest int64) {
 	for i := range s.inline {
-		if e := &s.inline[i]; e.used && e.last < oldest {
+		if e := &s.inline[i]; e.used && e.clock.Last() < oldest {
 			*e = keyedStream{}
 		}
 	}
 	for k, st := range s.more {
-		if st.last < oldest {
+		if st.clock.Last() < oldest {
 			delete(s.more, k)
 		}
 	}

@@ -116,34 +116,3 @@ func TestModelsConcurrentReadersAndWriters(t *testing.T) {
 	}
 	assert.Equal(t, int64(n), tab.count.Load())
 }
-
-func TestStreamsInlineThenMap(t *testing.T) {
-	var s streams
-	a, b, c := s.get(1, streamHist), s.get(2, streamSum), s.get(3, streamSum)
-	assert.Equal(t, 3, s.len())
-	assert.Len(t, s.more, 1, "the third stream goes to the map")
-	a.last, b.last, c.last = 10, 20, 30
-	a.hist.Next(1, 10, 1, []float64{1}, []uint64{1, 0}, nil)
-
-	assert.Same(t, a, s.get(1, streamHist))
-	assert.Same(t, b, s.get(2, streamSum))
-	assert.Same(t, c, s.get(3, streamSum))
-	assert.Equal(t, int64(10), a.hist.Last(), "state kept")
-
-	// A kind change starts the stream afresh.
-	b2 := s.get(2, streamHist)
-	assert.Same(t, b, b2)
-	assert.Equal(t, streamHist, b2.inUse)
-	assert.Zero(t, b2.last)
-
-	// Eviction frees inline entries and map entries alike; freed entries are reused.
-	s.evict(15) // drops 1 (last 10) and 2 (reset, last 0)
-	assert.Equal(t, 1, s.len())
-	assert.Same(t, c, s.get(3, streamSum))
-	d := s.get(4, streamExp)
-	assert.Equal(t, 2, s.len())
-	assert.Zero(t, d.exp.Last(), "a fresh stream")
-	assert.Same(t, d, s.get(4, streamExp))
-	s.evict(100)
-	assert.Zero(t, s.len())
-}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 )
@@ -129,4 +130,52 @@ func TestStreamKeysReuseTheModelsResourceHash(t *testing.T) {
 	// The remembered hash is what a matching resource gets: spoil it and see it used.
 	m.resHash++
 	assert.NotEqual(t, a, key(m, podA...))
+}
+
+// A string value holds any bytes, the encoding's separators included: {a:"x", b:"y"} and
+// {a:"x\x01b\x01y"} are different resources, however the model remembers the last one.
+func TestStreamKeysTellAValueFromMoreAttributes(t *testing.T) {
+	seed := maphash.MakeSeed()
+	two := []streamPart{resAttr("a", "x"), resAttr("b", "y")}
+	one := []streamPart{resAttr("a", "x\x01b\x01y")}
+	assert.NotEqual(t, streamKey(seed, two...), streamKey(seed, one...))
+
+	m := &model{}
+	assert.Equal(t, streamKey(seed, two...), modelStreamKey(seed, m, two...))
+	assert.Equal(t, streamKey(seed, one...), modelStreamKey(seed, m, one...), "not the remembered resource's key")
+	assert.Equal(t, streamKey(seed, two...), modelStreamKey(seed, m, two...))
+}
+
+// The encoding of a resource (what a model remembers to spare hashing it again) is the
+// resource's identity: different attributes, in the same order, never encode the same.
+func TestResourceEncodingsDiffer(t *testing.T) {
+	type kv struct {
+		k string
+		v any
+	}
+	encode := func(attrs ...kv) []byte {
+		m := pcommon.NewMap()
+		for _, a := range attrs {
+			require.NoError(t, m.PutEmpty(a.k).FromRaw(a.v))
+		}
+		var b []byte
+		for k, v := range m.All() {
+			b = appendAttribute(b, k, v)
+		}
+		return b
+	}
+	tests := []struct {
+		name string
+		a, b []kv
+	}{
+		{"a string holding a second attribute", []kv{{"a", "x"}, {"b", "y"}}, []kv{{"a", "x\x01b\x01y"}}},
+		{"bytes holding a second attribute", []kv{{"a", []byte("x")}, {"b", "y"}}, []kv{{"a", []byte("x\x01b\x01y")}}},
+		// With no byte for false, the byte true takes can be read as the next key's length.
+		{"true and false", []kv{{"ok", true}, {"\x01", "\x01b\x01\x01y"}}, []kv{{"ok", false}, {"\x01", "\x05"}, {"b", "y"}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.NotEqual(t, encode(tt.a...), encode(tt.b...))
+		})
+	}
 }

@@ -11,103 +11,135 @@ type Result uint8
 const (
 	// Delta: the point produced an increase over (Prev, t].
 	Delta Result = iota
-	// Baseline: the point starts (or restarts) the stream; there is no increase to use.
+	// Baseline: the stream's first point; there is no increase to use.
 	Baseline
+	// Reset: the point restarts the stream (a new start time, a total or bucket below the
+	// previous point's, another layout); it is the new baseline and yields no increase.
+	Reset
 	// Stale: the point is not newer than the last one (duplicate or out of order); it is skipped
 	// and the baseline is kept.
 	Stale
 )
 
-// clock is the part of a stream's state common to every point kind.
-type clock struct {
+// Clock is the part of a stream's state common to every point kind: the start time of its
+// points and the time of the newest one.
+type Clock struct {
 	start, last int64
 }
 
-// advance classifies a point by its times and records them when the point is newer.
-func (c *clock) advance(start, t int64) (prev int64, r Result) {
+// Last is the time of the newest point seen, in unix nanoseconds.
+func (c *Clock) Last() int64 { return c.last }
+
+// Kind is the state a stream of points of type P keeps besides its clock: the previous point.
+// Sum, Histogram and Exponential are the kinds. Points pass by value: the methods are called
+// through the generic dictionary, where a pointer would escape to the heap at every call.
+type Kind[P any] interface {
+	// store makes p the baseline.
+	store(p P)
+	// diff returns p's increase over the baseline, in buf's buckets (grown as needed), and makes
+	// p the baseline; false when p cannot follow the baseline (a decrease, another layout).
+	diff(p, buf P) (inc P, ok bool)
+}
+
+// Next is the step every cumulative point takes, whatever its kind: it classifies the point by
+// its times against the stream's clock c and, when the point follows the previous one, returns
+// the increase (in buf's buckets, which the caller passes again next time) and the previous
+// point's time. On any other result inc holds only buf's buckets.
+func Next[P any, K Kind[P]](c *Clock, k K, start, t int64, p, buf P) (inc P, prev int64, r Result) {
 	switch {
 	case c.last == 0:
 		c.start, c.last = start, t
-		return 0, Baseline
+		k.store(p)
+		return buf, 0, Baseline
 	case t <= c.last:
-		return 0, Stale
+		return buf, 0, Stale
 	case start != 0 && c.start != 0 && start != c.start:
 		c.start, c.last = start, t
-		return 0, Baseline
+		k.store(p)
+		return buf, 0, Reset
 	}
-	prev = c.last
-	c.last = t
-	return prev, Delta
+	prev, c.last = c.last, t
+	inc, ok := k.diff(p, buf)
+	if !ok {
+		return inc, 0, Reset
+	}
+	return inc, prev, Delta
 }
 
-// Last is the time of the newest point seen, in unix nanoseconds.
-func (c *clock) Last() int64 { return c.last }
+// SumPoint is a monotonic counter's point: its value since the start time.
+type SumPoint struct {
+	Value float64
+}
 
 // Sum is a monotonic counter stream.
 type Sum struct {
-	clock
 	value float64
 }
 
-// Next returns the counter's increase since the previous point and that point's time.
-func (s *Sum) Next(start, t int64, v float64) (inc float64, prev int64, r Result) {
-	prev, r = s.advance(start, t)
-	if r == Stale {
-		return 0, 0, r
-	}
+func (s *Sum) store(p SumPoint) { s.value = p.Value }
+
+func (s *Sum) diff(p, _ SumPoint) (SumPoint, bool) {
 	old := s.value
-	s.value = v
-	if r == Baseline || v < old {
-		return 0, 0, Baseline
-	}
-	return v - old, prev, Delta
+	s.value = p.Value
+	return SumPoint{Value: p.Value - old}, p.Value >= old
 }
 
-// Histogram is an explicit-bucket histogram stream.
+// HistogramPoint is an explicit-bucket histogram's point.
+type HistogramPoint struct {
+	Count uint64
+	// Bounds is kept by reference: the caller must never change it, and passing the same slice
+	// again spares comparing it.
+	Bounds  []float64
+	Buckets []uint64
+}
+
+// Histogram is an explicit-bucket histogram stream. A change of bounds or a decrease in any
+// bucket is a reset; the increase's Buckets is grown as needed.
 type Histogram struct {
-	clock
 	count   uint64
 	bounds  []float64
 	buckets []uint64
 }
 
-// Next writes the per-bucket increase since the previous point into out (grown as needed) and
-// returns it with the count increase. A change of bounds or a decrease in any bucket is a reset.
-// Next keeps bounds by reference: the caller must never change it, and passing the same slice
-// again spares comparing it.
-func (h *Histogram) Next(start, t int64, count uint64, bounds []float64, buckets []uint64, out []uint64) (inc []uint64, n uint64, prev int64, r Result) {
-	prev, r = h.advance(start, t)
-	if r == Stale {
-		return out, 0, 0, r
-	}
-	if r == Delta && count >= h.count && len(buckets) == len(h.buckets) && equalBounds(h.bounds, bounds) {
-		// One pass: the increase, whether any bucket decreased, and the new baseline.
-		out = grow(out, len(buckets))
-		old := h.buckets[:len(buckets)]
-		var decreased uint64 // a borrow from any bucket, without a branch per bucket
-		for i, b := range buckets {
-			d, borrow := bits.Sub64(b, old[i], 0)
-			out[i] = d
-			decreased |= borrow
-			old[i] = b
-		}
-		n = count - h.count
-		h.count = count
-		h.bounds = bounds // equal; keeping the caller's slice makes the next check a pointer check
-		if decreased == 0 {
-			return out, n, prev, Delta
-		}
-		return out, 0, 0, Baseline // a decrease is a reset: the baseline is already stored
-	}
-	h.count = count
-	h.bounds = bounds
-	h.buckets = append(h.buckets[:0], buckets...)
-	return out, 0, 0, Baseline
+func (h *Histogram) store(p HistogramPoint) {
+	h.count = p.Count
+	h.bounds = p.Bounds
+	h.buckets = append(h.buckets[:0], p.Buckets...)
 }
 
-// Exponential is an exponential histogram stream's positive range and zero count.
+func (h *Histogram) diff(p, buf HistogramPoint) (HistogramPoint, bool) {
+	if p.Count < h.count || len(p.Buckets) != len(h.buckets) || !equalBounds(h.bounds, p.Bounds) {
+		h.store(p)
+		return buf, false
+	}
+	// One pass: the increase, whether any bucket decreased, and the new baseline.
+	out := grow(buf.Buckets, len(p.Buckets))
+	old := h.buckets[:len(p.Buckets)]
+	var decreased uint64 // a borrow from any bucket, without a branch per bucket
+	for i, b := range p.Buckets {
+		d, borrow := bits.Sub64(b, old[i], 0)
+		out[i] = d
+		decreased |= borrow
+		old[i] = b
+	}
+	inc := HistogramPoint{Count: p.Count - h.count, Bounds: p.Bounds, Buckets: out}
+	h.count = p.Count
+	h.bounds = p.Bounds        // equal; keeping the caller's slice makes the next check a pointer check
+	return inc, decreased == 0 // a decrease is a reset: the baseline is already stored
+}
+
+// ExponentialPoint is an exponential histogram's point: its positive range (bucket i counts the
+// index Offset+i at Scale) and zero count.
+type ExponentialPoint struct {
+	Count, Zero   uint64
+	Scale, Offset int32
+	Buckets       []uint64
+}
+
+// Exponential is an exponential histogram stream's positive range and zero count. The increase
+// is at the point's scale and offset; the previous point is downscaled when the stream's scale
+// dropped; a higher scale, or a bucket that shrank or vanished, is a reset.
 type Exponential struct {
-	clock
 	count   uint64
 	zero    uint64
 	scale   int32
@@ -115,20 +147,20 @@ type Exponential struct {
 	buckets []uint64
 }
 
-// Next writes the per-bucket increase at the point's scale into out (indices from offset) and
-// returns it with the zero-count and count increases. The previous point is downscaled when the
-// stream's scale dropped; a higher scale, or a bucket that shrank or vanished, is a reset.
-func (e *Exponential) Next(start, t int64, count, zero uint64, scale, offset int32, buckets []uint64, out []uint64) (inc []uint64, zinc, n uint64, prev int64, r Result) {
-	prev, r = e.advance(start, t)
-	if r == Stale {
-		return out, 0, 0, 0, r
+func (e *Exponential) store(p ExponentialPoint) {
+	e.count, e.zero, e.scale, e.offset = p.Count, p.Zero, p.Scale, p.Offset
+	e.buckets = append(e.buckets[:0], p.Buckets...)
+}
+
+func (e *Exponential) diff(p, buf ExponentialPoint) (ExponentialPoint, bool) {
+	if p.Count < e.count || p.Zero < e.zero || p.Scale > e.scale {
+		e.store(p)
+		return buf, false
 	}
-	if r == Baseline || count < e.count || zero < e.zero || scale > e.scale {
-		e.store(count, zero, scale, offset, buckets)
-		return out, 0, 0, 0, Baseline
-	}
-	out = grow(out, len(buckets))
-	if scale == e.scale && offset == e.offset && len(buckets) >= len(e.buckets) {
+	buckets := p.Buckets
+	out := grow(buf.Buckets, len(buckets))
+	ok := true
+	if p.Scale == e.scale && p.Offset == e.offset && len(buckets) >= len(e.buckets) {
 		// The common case: same layout, so bucket i is bucket i. One pass as for Histogram.
 		old := e.buckets
 		var decreased uint64
@@ -138,34 +170,25 @@ func (e *Exponential) Next(start, t int64, count, zero uint64, scale, offset int
 			decreased |= borrow
 		}
 		copy(out[len(old):], buckets[len(old):])
-		zinc, n = zero-e.zero, count-e.count
-		e.store(count, zero, scale, offset, buckets) // the new baseline either way
-		if decreased != 0 {
-			return out, 0, 0, 0, Baseline
+		ok = decreased == 0
+	} else {
+		copy(out, buckets)
+		shift := uint(e.scale - p.Scale)
+		for j, c := range e.buckets {
+			if c == 0 {
+				continue
+			}
+			i := (int64(e.offset)+int64(j))>>shift - int64(p.Offset)
+			if i < 0 || i >= int64(len(out)) || out[i] < c {
+				ok = false
+				break
+			}
+			out[i] -= c
 		}
-		return out, zinc, n, prev, Delta
 	}
-	copy(out, buckets)
-	shift := uint(e.scale - scale)
-	for j, c := range e.buckets {
-		if c == 0 {
-			continue
-		}
-		i := (int64(e.offset)+int64(j))>>shift - int64(offset)
-		if i < 0 || i >= int64(len(out)) || out[i] < c {
-			e.store(count, zero, scale, offset, buckets)
-			return out, 0, 0, 0, Baseline
-		}
-		out[i] -= c
-	}
-	zinc, n = zero-e.zero, count-e.count
-	e.store(count, zero, scale, offset, buckets)
-	return out, zinc, n, prev, Delta
-}
-
-func (e *Exponential) store(count, zero uint64, scale, offset int32, buckets []uint64) {
-	e.count, e.zero, e.scale, e.offset = count, zero, scale, offset
-	e.buckets = append(e.buckets[:0], buckets...)
+	inc := ExponentialPoint{Count: p.Count - e.count, Zero: p.Zero - e.zero, Scale: p.Scale, Offset: p.Offset, Buckets: out}
+	e.store(p) // the new baseline either way
+	return inc, ok
 }
 
 func grow(s []uint64, n int) []uint64 {

@@ -6,6 +6,48 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
+// The streams of each kind as the processor keeps them: a clock and the kind's state. Their next
+// methods are Next for one point, with the increase zeroed unless the point produced one.
+
+type sumStream struct {
+	clock Clock
+	sum   Sum
+}
+
+func (s *sumStream) next(start, t int64, v float64) (float64, int64, Result) {
+	d, prev, r := Next(&s.clock, &s.sum, start, t, SumPoint{Value: v}, SumPoint{})
+	if r != Delta {
+		return 0, prev, r
+	}
+	return d.Value, prev, r
+}
+
+type histogramStream struct {
+	clock Clock
+	hist  Histogram
+}
+
+func (s *histogramStream) next(start, t int64, count uint64, bounds []float64, buckets, out []uint64) ([]uint64, uint64, int64, Result) {
+	d, prev, r := Next(&s.clock, &s.hist, start, t, HistogramPoint{Count: count, Bounds: bounds, Buckets: buckets}, HistogramPoint{Buckets: out})
+	if r != Delta {
+		return d.Buckets, 0, prev, r
+	}
+	return d.Buckets, d.Count, prev, r
+}
+
+type exponentialStream struct {
+	clock Clock
+	exp   Exponential
+}
+
+func (s *exponentialStream) next(start, t int64, count, zero uint64, scale, offset int32, buckets, out []uint64) ([]uint64, uint64, uint64, int64, Result) {
+	d, prev, r := Next(&s.clock, &s.exp, start, t, ExponentialPoint{Count: count, Zero: zero, Scale: scale, Offset: offset, Buckets: buckets}, ExponentialPoint{Buckets: out})
+	if r != Delta {
+		return d.Buckets, 0, 0, prev, r
+	}
+	return d.Buckets, d.Zero, d.Count, prev, r
+}
+
 func TestSumNext(t *testing.T) {
 	type point struct {
 		start, t int64
@@ -30,7 +72,7 @@ func TestSumNext(t *testing.T) {
 			name: "a decrease starts a new baseline",
 			points: []point{
 				{start: 1, t: 10, v: 5, r: Baseline},
-				{start: 1, t: 20, v: 2, r: Baseline},
+				{start: 1, t: 20, v: 2, r: Reset},
 				{start: 1, t: 30, v: 7, inc: 5, prev: 20, r: Delta},
 			},
 		},
@@ -38,7 +80,7 @@ func TestSumNext(t *testing.T) {
 			name: "a new start time starts a new baseline",
 			points: []point{
 				{start: 1, t: 10, v: 5, r: Baseline},
-				{start: 15, t: 20, v: 9, r: Baseline},
+				{start: 15, t: 20, v: 9, r: Reset},
 				{start: 15, t: 30, v: 10, inc: 1, prev: 20, r: Delta},
 			},
 		},
@@ -54,9 +96,9 @@ func TestSumNext(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var s Sum
+			var s sumStream
 			for i, p := range tt.points {
-				inc, prev, r := s.Next(p.start, p.t, p.v)
+				inc, prev, r := s.next(p.start, p.t, p.v)
 				assert.Equal(t, p.r, r, "point %d result", i)
 				assert.Equal(t, p.inc, inc, "point %d increase", i)
 				assert.Equal(t, p.prev, prev, "point %d previous time", i)
@@ -67,54 +109,54 @@ func TestSumNext(t *testing.T) {
 
 func TestHistogramNext(t *testing.T) {
 	bounds := []float64{10, 100}
-	var h Histogram
+	var h histogramStream
 	var out []uint64
 
-	out, n, _, r := h.Next(1, 10, 3, bounds, []uint64{1, 1, 1}, out)
+	out, n, _, r := h.next(1, 10, 3, bounds, []uint64{1, 1, 1}, out)
 	assert.Equal(t, Baseline, r)
 	assert.Zero(t, n)
 
-	out, n, prev, r := h.Next(1, 20, 10, bounds, []uint64{2, 5, 3}, out)
+	out, n, prev, r := h.next(1, 20, 10, bounds, []uint64{2, 5, 3}, out)
 	assert.Equal(t, Delta, r)
 	assert.Equal(t, uint64(7), n)
 	assert.Equal(t, int64(10), prev)
 	assert.Equal(t, []uint64{1, 4, 2}, out)
 
 	// Fewer observations in a bucket than before means the process restarted.
-	_, _, _, r = h.Next(1, 30, 11, bounds, []uint64{1, 6, 4}, out)
-	assert.Equal(t, Baseline, r, "decreasing bucket")
+	_, _, _, r = h.next(1, 30, 11, bounds, []uint64{1, 6, 4}, out)
+	assert.Equal(t, Reset, r, "decreasing bucket")
 	// The point that reset the stream is the new baseline.
-	out, n, prev, r = h.Next(1, 35, 14, bounds, []uint64{2, 7, 5}, out)
+	out, n, prev, r = h.next(1, 35, 14, bounds, []uint64{2, 7, 5}, out)
 	assert.Equal(t, Delta, r)
 	assert.Equal(t, uint64(3), n)
 	assert.Equal(t, int64(30), prev)
 	assert.Equal(t, []uint64{1, 1, 1}, out)
 
 	// New bounds cannot be differenced against the old ones.
-	_, _, _, r = h.Next(1, 40, 20, []float64{5, 50}, []uint64{5, 5, 10}, out)
-	assert.Equal(t, Baseline, r, "bounds changed")
+	_, _, _, r = h.next(1, 40, 20, []float64{5, 50}, []uint64{5, 5, 10}, out)
+	assert.Equal(t, Reset, r, "bounds changed")
 
-	out, n, _, r = h.Next(1, 50, 21, []float64{5, 50}, []uint64{5, 5, 11}, out)
+	out, n, _, r = h.next(1, 50, 21, []float64{5, 50}, []uint64{5, 5, 11}, out)
 	assert.Equal(t, Delta, r)
 	assert.Equal(t, uint64(1), n)
 	assert.Equal(t, []uint64{0, 0, 1}, out)
 
-	_, _, _, r = h.Next(1, 50, 30, []float64{5, 50}, []uint64{5, 5, 20}, out)
+	_, _, _, r = h.next(1, 50, 30, []float64{5, 50}, []uint64{5, 5, 20}, out)
 	assert.Equal(t, Stale, r, "duplicate timestamp")
 
-	_, _, _, r = h.Next(1, 60, 20, []float64{5, 50}, []uint64{5, 5, 10}, out)
-	assert.Equal(t, Baseline, r, "decreasing count")
+	_, _, _, r = h.next(1, 60, 20, []float64{5, 50}, []uint64{5, 5, 10}, out)
+	assert.Equal(t, Reset, r, "decreasing count")
 }
 
 func TestExponentialNext(t *testing.T) {
-	var e Exponential
+	var e exponentialStream
 	var out []uint64
 
-	_, _, _, _, r := e.Next(1, 10, 6, 1, 3, 4, []uint64{2, 3}, out)
+	_, _, _, _, r := e.next(1, 10, 6, 1, 3, 4, []uint64{2, 3}, out)
 	assert.Equal(t, Baseline, r)
 
 	// Same scale: plain per-bucket difference, zero count too.
-	out, zinc, n, prev, r := e.Next(1, 20, 10, 2, 3, 4, []uint64{3, 4, 1}, out)
+	out, zinc, n, prev, r := e.next(1, 20, 10, 2, 3, 4, []uint64{3, 4, 1}, out)
 	assert.Equal(t, Delta, r)
 	assert.Equal(t, int64(10), prev)
 	assert.Equal(t, uint64(1), zinc)
@@ -122,41 +164,54 @@ func TestExponentialNext(t *testing.T) {
 	assert.Equal(t, []uint64{1, 1, 1}, out)
 
 	// Same layout, a bucket decreased: a restart; that point is the new baseline.
-	_, _, _, _, r = e.Next(1, 22, 9, 2, 3, 4, []uint64{3, 3, 1}, out)
-	assert.Equal(t, Baseline, r, "decreasing bucket")
-	out, zinc, n, _, r = e.Next(1, 24, 10, 2, 3, 4, []uint64{3, 4, 1}, out)
+	_, _, _, _, r = e.next(1, 22, 9, 2, 3, 4, []uint64{3, 3, 1}, out)
+	assert.Equal(t, Reset, r, "decreasing bucket")
+	out, zinc, n, _, r = e.next(1, 24, 10, 2, 3, 4, []uint64{3, 4, 1}, out)
 	assert.Equal(t, Delta, r)
 	assert.Equal(t, []uint64{0, 1, 0}, out)
 	assert.Zero(t, zinc)
 	assert.Equal(t, uint64(1), n)
 
 	// The SDK downscales as the range grows: buckets 4,5 | 6 at scale 3 become 2 | 3 at scale 2.
-	out, zinc, n, _, r = e.Next(1, 30, 14, 2, 2, 2, []uint64{9, 3}, out)
+	out, zinc, n, _, r = e.next(1, 30, 14, 2, 2, 2, []uint64{9, 3}, out)
 	assert.Equal(t, Delta, r)
 	assert.Zero(t, zinc)
 	assert.Equal(t, uint64(4), n)
 	assert.Equal(t, []uint64{2, 2}, out)
 
 	// A higher scale than before cannot come from the same cumulative stream.
-	_, _, _, _, r = e.Next(1, 40, 15, 2, 3, 4, []uint64{13}, out)
-	assert.Equal(t, Baseline, r, "scale went up")
+	_, _, _, _, r = e.next(1, 40, 15, 2, 3, 4, []uint64{13}, out)
+	assert.Equal(t, Reset, r, "scale went up")
 
 	// A bucket that vanished is a reset.
-	_, _, _, _, r = e.Next(1, 50, 16, 2, 3, 5, []uint64{14}, out)
-	assert.Equal(t, Baseline, r, "bucket vanished")
+	_, _, _, _, r = e.next(1, 50, 16, 2, 3, 5, []uint64{14}, out)
+	assert.Equal(t, Reset, r, "bucket vanished")
 }
 
 func TestNextAllocatesNothingOnceWarm(t *testing.T) {
-	var h Histogram
+	var h histogramStream
 	bounds := []float64{1, 2, 4, 8}
 	buckets := []uint64{1, 2, 3, 4, 5}
 	out := make([]uint64, 0, 8)
 	ts := int64(1)
-	h.Next(1, ts, 15, bounds, buckets, out)
+	h.next(1, ts, 15, bounds, buckets, out)
 	allocs := testing.AllocsPerRun(100, func() {
 		ts++
 		buckets[2]++
-		out, _, _, _ = h.Next(1, ts, 15+uint64(ts), bounds, buckets, out)
+		out, _, _, _ = h.next(1, ts, 15+uint64(ts), bounds, buckets, out)
 	})
 	assert.Zero(t, allocs)
+}
+
+// Last is the stream's last-seen time: only a point that advanced the stream moves it.
+func TestStalePointsDoNotMoveTheClock(t *testing.T) {
+	var s sumStream
+	s.next(1, 10, 5)
+	s.next(1, 20, 7)
+	assert.Equal(t, int64(20), s.clock.Last())
+	_, _, r := s.next(1, 5, 8)
+	assert.Equal(t, Stale, r)
+	assert.Equal(t, int64(20), s.clock.Last(), "an out-of-order point")
+	s.next(1, 30, 1) // a decrease: a new baseline, which advanced the stream
+	assert.Equal(t, int64(30), s.clock.Last())
 }
