@@ -83,16 +83,18 @@ func (s *Summary) Quantile(q float64) (float64, bool) {
 	if s.latCount == 0 {
 		return 0, false
 	}
+	var est quantile.Estimate
+	ok := false
 	switch s.kind {
 	case KindExplicit:
-		return quantile.Explicit(q, s.bounds, s.explicit)
+		est, ok = quantile.Explicit(q, s.bounds, s.explicit)
 	case KindExponential:
-		v, ok := s.exp.Quantile(q)
-		return v * s.factor, ok
+		est, ok = s.exp.Quantile(q)
+		est = est.Scale(s.factor)
 	case KindSketch:
-		return s.sketch.Quantile(q)
+		est, ok = s.sketch.Quantile(q)
 	}
-	return 0, false
+	return est.Value, ok
 }
 
 // Predictions is the number of predictions the window saw: latency observations, or the
