@@ -91,30 +91,33 @@ func (p *retrainProcessor) decide(m *model, now time.Time) strategy.Decision {
 	s := &e.summary
 	e.evidence, e.reasons = e.evidence[:0], e.reasons[:0]
 
-	holds := false
-	if s.Predictions() >= uint64(p.cfg.MinSamples) {
-		stats := &e.stats
-		*stats = observer.Stats{Latency: s}
-		stats.ThroughputRate, stats.ThroughputSamples = s.Throughput(p.cfg.Throughput.Metric == "")
-		stats.AccuracyMean, stats.AccuracySamples = s.Accuracy()
-		observers := p.observers
-		if o, ok := p.overrides[m.key.model]; ok {
-			observers = o
-		}
-		flagged := 0
-		for _, o := range observers {
-			ev, ok := o.Observe(stats)
-			if !ok {
-				continue
-			}
-			e.evidence = append(e.evidence, ev)
-			if ev.Flagged {
-				flagged++
-				e.reasons = append(e.reasons, ev.Observer)
-			}
-		}
-		holds = p.strategy.Vote.Holds(flagged, len(observers))
+	// Each observer applies its own gate (min_samples, a whole window watched).
+	stats := &e.stats
+	*stats = observer.Stats{
+		Latency:     s,
+		Predictions: s.Predictions(),
+		MinSamples:  uint64(p.cfg.MinSamples),
+		Coverage:    1, // TODO(owner): the part of the window since the model was first seen
 	}
+	stats.ThroughputRate, stats.ThroughputSamples = s.Throughput(p.cfg.Throughput.Metric == "")
+	stats.AccuracyMean, stats.AccuracySamples = s.Accuracy()
+	observers := p.observers
+	if o, ok := p.overrides[m.key.model]; ok {
+		observers = o
+	}
+	flagged := 0
+	for _, o := range observers {
+		ev, outcome := o.Observe(stats)
+		if outcome != observer.Observed {
+			continue
+		}
+		e.evidence = append(e.evidence, ev)
+		if ev.Flagged {
+			flagged++
+			e.reasons = append(e.reasons, ev.Observer)
+		}
+	}
+	holds := p.strategy.Vote.Holds(flagged, len(observers))
 
 	st, ok := e.states[m.key]
 	if !ok {

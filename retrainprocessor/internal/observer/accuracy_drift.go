@@ -50,9 +50,16 @@ func NewAccuracyDrift(c AccuracyDriftConfig) Observer { return &accuracyDrift{mi
 
 func (*accuracyDrift) Name() string { return "accuracy_drift" }
 
-func (o *accuracyDrift) Observe(s *Stats) (job.Evidence, bool) {
+// Observe needs accuracy readings and min_samples predictions.
+func (o *accuracyDrift) Observe(s *Stats) (job.Evidence, Outcome) {
 	if s.AccuracySamples == 0 {
-		return job.Evidence{}, false
+		return job.Evidence{}, NoData
+	}
+	if s.Predictions < s.MinSamples {
+		return job.Evidence{}, FewSamples
+	}
+	if !finite(s.AccuracyMean) {
+		return job.Evidence{}, NonFinite
 	}
 	return job.Evidence{
 		Observer:  o.Name(),
@@ -62,5 +69,5 @@ func (o *accuracyDrift) Observe(s *Stats) (job.Evidence, bool) {
 		Unit:      "1",
 		Samples:   s.AccuracySamples,
 		Flagged:   s.AccuracyMean < o.min,
-	}, true
+	}, Observed
 }

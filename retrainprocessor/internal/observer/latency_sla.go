@@ -2,6 +2,7 @@ package observer // import "github.com/visutility/otelcol-retrain/retrainprocess
 
 import (
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -73,21 +74,40 @@ func NewLatencySLA(c LatencySLAConfig) Observer {
 
 func (*latencySLA) Name() string { return "latency_sla" }
 
-func (o *latencySLA) Observe(s *Stats) (job.Evidence, bool) {
+// Observe needs latency data and min_samples predictions. The bucket's bounds decide: every value
+// the bucket holds is above the threshold (Lower >= threshold, as a bucket excludes its lower
+// bound) or none is (Upper <= threshold); otherwise the estimate is Unresolved.
+func (o *latencySLA) Observe(s *Stats) (job.Evidence, Outcome) {
 	if s.Latency == nil || s.Latency.Count() == 0 {
-		return job.Evidence{}, false
+		return job.Evidence{}, NoData
 	}
-	v, ok := s.Latency.Quantile(o.q)
+	if s.Predictions < s.MinSamples {
+		return job.Evidence{}, FewSamples
+	}
+	est, ok := s.Latency.Quantile(o.q)
 	if !ok {
-		return job.Evidence{}, false
+		return job.Evidence{}, NoData
 	}
-	return job.Evidence{
+	if !finite(est.Value) || !finite(est.Lower) || math.IsNaN(est.Upper) || math.IsInf(est.Upper, -1) {
+		return job.Evidence{}, NonFinite
+	}
+	ev := job.Evidence{
 		Observer:  o.Name(),
 		Statistic: o.statistic,
-		Value:     v,
+		Value:     est.Value,
+		Lower:     est.Lower,
+		Upper:     est.Upper,
+		Bounded:   true,
 		Threshold: o.thresholdMS,
 		Unit:      "ms",
 		Samples:   s.Latency.Count(),
-		Flagged:   v > o.thresholdMS,
-	}, true
+	}
+	switch {
+	case est.Upper <= o.thresholdMS:
+		return ev, Observed
+	case est.Lower >= o.thresholdMS:
+		ev.Flagged = true
+		return ev, Observed
+	}
+	return ev, Unresolved
 }

@@ -53,9 +53,18 @@ func NewThroughputFloor(c ThroughputFloorConfig) Observer { return &throughputFl
 
 func (*throughputFloor) Name() string { return "throughput_floor" }
 
-func (o *throughputFloor) Observe(s *Stats) (job.Evidence, bool) {
+// Observe needs throughput data and a model watched for a whole window, whatever its prediction
+// count: min_samples would hide exactly the models that nearly stopped serving, and a model seen
+// for part of the window would read as slow.
+func (o *throughputFloor) Observe(s *Stats) (job.Evidence, Outcome) {
 	if s.ThroughputSamples == 0 {
-		return job.Evidence{}, false
+		return job.Evidence{}, NoData
+	}
+	if !(s.Coverage >= 1) { // NaN included
+		return job.Evidence{}, FewSamples
+	}
+	if !finite(s.ThroughputRate) {
+		return job.Evidence{}, NonFinite
 	}
 	return job.Evidence{
 		Observer:  o.Name(),
@@ -65,5 +74,5 @@ func (o *throughputFloor) Observe(s *Stats) (job.Evidence, bool) {
 		Unit:      "/s",
 		Samples:   s.ThroughputSamples,
 		Flagged:   s.ThroughputRate < o.min,
-	}, true
+	}, Observed
 }

@@ -78,10 +78,12 @@ func (s *Summary) add(sl *slot) {
 // Count is the number of latency observations in the window.
 func (s *Summary) Count() uint64 { return s.latCount }
 
-// Quantile estimates the q-quantile of latency in ms. See the README for each estimate's error.
-func (s *Summary) Quantile(q float64) (float64, bool) {
+// Quantile estimates the q-quantile of latency in ms, with the bounds of the bucket it comes from:
+// the explicit bucket the rank falls in, the exponential bucket scaled to ms, or the sketch's
+// relative error bound. See the README for each estimate's error.
+func (s *Summary) Quantile(q float64) (quantile.Estimate, bool) {
 	if s.latCount == 0 {
-		return 0, false
+		return quantile.Estimate{}, false
 	}
 	var est quantile.Estimate
 	ok := false
@@ -94,7 +96,7 @@ func (s *Summary) Quantile(q float64) (float64, bool) {
 	case KindSketch:
 		est, ok = s.sketch.Quantile(q)
 	}
-	return est.Value, ok
+	return est, ok
 }
 
 // Predictions is the number of predictions the window saw: latency observations, or the
