@@ -112,13 +112,15 @@ func (s *Summary) Predictions() uint64 {
 }
 
 // Throughput returns predictions per second and the samples it rests on (0 = no data). A counter
-// gives its increase over the time it covered; a gauge its mean; with derive and neither, the
-// latency observation count over the time it covered.
+// gives its increase over the time it covered, resting on its points (a counter that stopped
+// growing is a rate of 0, not missing data); a gauge its mean, resting on its readings; with
+// derive and neither, the latency observation count over the time it covered, resting on the
+// observations.
 func (s *Summary) Throughput(derive bool) (perSecond float64, samples uint64) {
 	switch {
 	case s.tpN > 0:
 		if span := s.tpEnd - s.tpStart; span > 0 {
-			return s.tpSum / seconds(span), uint64(math.Round(s.tpSum))
+			return s.tpSum / seconds(span), s.tpN
 		}
 	case s.tpGaugeN > 0:
 		return s.tpGaugeSum / float64(s.tpGaugeN), s.tpGaugeN

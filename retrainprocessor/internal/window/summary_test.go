@@ -159,3 +159,31 @@ func TestSummaryQuantileOfOverflowingLatencyIsNotFinite(t *testing.T) {
 		})
 	}
 }
+
+func TestThroughputOfACounterThatStoppedGrowingIsZero(t *testing.T) {
+	base := 1000 * sec
+	tests := []struct {
+		name    string
+		counts  []float64 // one point per 10 s slot
+		rate    float64
+		samples uint64
+	}{
+		{"stopped: every delta is zero", []float64{0, 0, 0}, 0, 3},
+		{"nearly stopped: one prediction in 30 s", []float64{0, 1, 0}, 1.0 / 30, 3},
+		{"a fraction of a prediction", []float64{0.25, 0, 0}, 0.25 / 30, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newTestWindow(10*time.Second, 3)
+			for i, n := range tt.counts {
+				at := base + int64(i)*10*sec
+				require.Equal(t, Added, w.AddCount(at, at+10*sec-1, n))
+			}
+			var s Summary
+			w.Summarize(base+30*sec, &s)
+			rate, samples := s.Throughput(false)
+			assert.InDelta(t, tt.rate, rate, 1e-9)
+			assert.Equal(t, tt.samples, samples, "the counter's points are data")
+		})
+	}
+}
