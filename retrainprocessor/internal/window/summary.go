@@ -85,18 +85,16 @@ func (s *Summary) Quantile(q float64) (quantile.Estimate, bool) {
 	if s.latCount == 0 {
 		return quantile.Estimate{}, false
 	}
-	var est quantile.Estimate
-	ok := false
 	switch s.kind {
 	case KindExplicit:
-		est, ok = quantile.Explicit(q, s.bounds, s.explicit)
+		return quantile.Explicit(q, s.bounds, s.explicit)
 	case KindExponential:
-		est, ok = s.exp.Quantile(q)
-		est = est.Scale(s.factor)
+		est, ok := s.exp.Quantile(q)
+		return est.Scale(s.factor), ok
 	case KindSketch:
-		est, ok = s.sketch.Quantile(q)
+		return s.sketch.Quantile(q)
 	}
-	return est, ok
+	return quantile.Estimate{}, false
 }
 
 // Predictions is the number of predictions the window saw: latency observations, or the
