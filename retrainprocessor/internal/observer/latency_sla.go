@@ -78,8 +78,8 @@ func (*latencySLA) Name() string { return "latency_sla" }
 // the bucket holds is above the threshold (Lower >= threshold, as a bucket excludes its lower
 // bound) or none is (Upper <= threshold); otherwise the estimate is Unresolved.
 func (o *latencySLA) Observe(s *Stats) (ev job.Evidence, outcome Outcome) {
-	// One return of the named results: returning a fresh job.Evidence on every path made the
-	// tick's observer loop half again as slow.
+	// Named results filled once: a fresh job.Evidence on every return path tripled this code
+	// and made the observer loop a third slower (BenchmarkObserve).
 	var n uint64
 	if s.Latency != nil {
 		n = s.Latency.Count()
