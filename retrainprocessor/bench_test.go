@@ -440,7 +440,7 @@ func BenchmarkPercentile(b *testing.B) {
 				require.NotZero(b, s.Count())
 				p99, ok := s.Quantile(0.99)
 				require.True(b, ok)
-				require.Positive(b, p99)
+				require.Positive(b, p99.Value)
 
 				b.ReportAllocs()
 				for b.Loop() {

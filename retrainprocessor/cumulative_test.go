@@ -109,8 +109,7 @@ func TestResourcesThatOnceEncodedAlikeAreTwoStreams(t *testing.T) {
 	assert.Equal(t, int64(2), h.aggregated("throughput"), "one delta per stream")
 	var s window.Summary
 	m.window.Summarize(t0.UnixNano(), &s)
-	_, predictions := s.Throughput(false)
-	assert.Equal(t, uint64(10+3), predictions)
+	assert.Equal(t, uint64(10+3), s.Predictions())
 }
 
 // A load generator such as telemetrygen sends cumulative histograms whose counts do not grow:

@@ -36,6 +36,8 @@ type evaluator struct {
 	outbox []*outboxJob
 	// batchSize is, per logs pipeline, how many jobs the next hand-off offers in one call.
 	batchSize []int
+	// abstained counts this tick's abstentions by observer id and outcome.
+	abstained [][observerOutcomes]int64
 	// fired are this tick's jobs, for the log.
 	fired []*outboxJob
 }
@@ -88,6 +90,7 @@ func (p *retrainProcessor) evaluate(ctx context.Context, now time.Time) {
 	if suppressed > 0 {
 		tb.ProcessorRetrainJobsSuppressed.Add(ctx, suppressed)
 	}
+	p.recordAbstentions(ctx)
 	p.logFired()
 	// The outbox, and so every fired job, is in storage before any pipeline sees a job.
 	p.flush(ctx, now)
@@ -99,7 +102,7 @@ func (p *retrainProcessor) evaluate(ctx context.Context, now time.Time) {
 // so a job that cannot be sent never starts a cooldown.
 func (p *retrainProcessor) step(ctx context.Context, m *model, now time.Time) strategy.Decision {
 	e := &p.eval
-	v := p.verdict(m)
+	v := p.verdict(m, now.UnixNano())
 	d, tracked := e.decisions[m.key]
 	if !tracked && v != strategy.Holds {
 		return strategy.Quiet // nothing to remember
@@ -148,15 +151,18 @@ func withHeldAt(st strategy.State, t time.Time) strategy.State {
 
 // verdict runs the observers on the summary of m. When the vote holds, the evaluator's evidence
 // and reasons hold the job's.
-func (p *retrainProcessor) verdict(m *model) strategy.Verdict {
+func (p *retrainProcessor) verdict(m *model, end int64) strategy.Verdict {
 	e := &p.eval
 	s := &e.summary
 	e.evidence, e.reasons = e.evidence[:0], e.reasons[:0]
-	if s.Predictions() < uint64(p.cfg.MinSamples) {
-		return strategy.Abstains
-	}
+
+	// Each observer applies its own gate (min_samples, a whole window watched). Every field is
+	// set one by one: assigning a composite literal copies a temporary, a tenth of the tick.
 	stats := &e.stats
-	*stats = observer.Stats{Latency: s}
+	stats.Latency = s
+	stats.Predictions = s.Predictions()
+	stats.MinSamples = uint64(p.cfg.MinSamples)
+	stats.Coverage = min(1, float64(end-m.since)/float64(p.cfg.Window))
 	stats.ThroughputRate, stats.ThroughputSamples = s.Throughput(p.cfg.Throughput.Metric == "")
 	stats.AccuracyMean, stats.AccuracySamples = s.Accuracy()
 	observers := p.observers
@@ -165,8 +171,14 @@ func (p *retrainProcessor) verdict(m *model) strategy.Verdict {
 	}
 	flagged := 0
 	for _, o := range observers {
-		ev, ok := o.Observe(stats)
-		if !ok {
+		ev, outcome := o.Observe(stats)
+		if outcome != observer.Observed {
+			if int(outcome) < observerOutcomes {
+				e.abstained[o.id][outcome]++
+			}
+			if outcome == observer.Unresolved {
+				p.unresolved(m, ev)
+			}
 			continue
 		}
 		e.evidence = append(e.evidence, ev)
@@ -182,6 +194,33 @@ func (p *retrainProcessor) verdict(m *model) strategy.Verdict {
 		return strategy.Holds
 	}
 	return strategy.Fails
+}
+
+// unresolved logs, once per model, that a percentile's bucket straddles its threshold and which
+// bounds would settle it; the abstention itself is counted at every evaluation.
+func (p *retrainProcessor) unresolved(m *model, ev job.Evidence) {
+	if m.unresolvedLogged {
+		return
+	}
+	m.unresolvedLogged = true
+	p.logger.Warn("A percentile lies in a bucket that straddles its threshold, so the observer abstains; "+
+		"set histogram bucket bounds around the threshold (an SDK View), or send exponential histograms",
+		zap.String("model", m.key.model), zap.String("version", m.key.version), zap.String("observer", ev.Observer),
+		zap.String("statistic", ev.Statistic), zap.Float64("estimate", ev.Value), zap.Float64("bucket_lower", ev.Lower),
+		zap.Float64("bucket_upper", ev.Upper), zap.Float64("threshold", ev.Threshold), zap.String("unit", ev.Unit))
+}
+
+// recordAbstentions adds this tick's abstentions to the counter, once per observer and outcome.
+func (p *retrainProcessor) recordAbstentions(ctx context.Context) {
+	e := &p.eval
+	for id := range e.abstained {
+		for outcome, n := range e.abstained[id] {
+			if n > 0 {
+				p.telemetry.ProcessorRetrainAbstentions.Add(ctx, n, p.abstainAttrs[id][outcome]...)
+				e.abstained[id][outcome] = 0
+			}
+		}
+	}
 }
 
 // newJob builds the job m fires at now as the log record the pipelines get and the bytes the

@@ -113,7 +113,7 @@ func (p *retrainProcessor) ingestResource(sc *scratch, rm pmetric.ResourceMetric
 				continue
 			}
 			if m == nil {
-				if m = p.lockModel(sc, key, attrs); m == nil {
+				if m = p.lockModel(sc, key, attrs, now); m == nil {
 					sc.skipped[reasonOverMaxModels] += p.watchedPoints(rm)
 					return
 				}
@@ -137,13 +137,13 @@ func (p *retrainProcessor) ingestResource(sc *scratch, rm pmetric.ResourceMetric
 }
 
 // lockModel returns the model for key, locked, creating it unless the table is full.
-func (p *retrainProcessor) lockModel(sc *scratch, key modelKey, attrs pcommon.Map) *model {
+func (p *retrainProcessor) lockModel(sc *scratch, key modelKey, attrs pcommon.Map, now int64) *model {
 	for {
 		m := p.models.get(key, func() *model {
 			sc.newModels++
 			res := pcommon.NewMap()
 			attrs.CopyTo(res)
-			return &model{key: key, window: window.Make(&p.layout), streams: streams{max: p.cfg.MaxStreamsPerModel}, resource: res}
+			return &model{key: key, since: now, window: window.Make(&p.layout), streams: streams{max: p.cfg.MaxStreamsPerModel}, resource: res}
 		})
 		if m == nil {
 			return nil

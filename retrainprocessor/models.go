@@ -21,6 +21,11 @@ type model struct {
 	key  modelKey
 	hash uint64 // of key, set by the table
 
+	// since is when the processor first saw the model (unix ns): how much of the window it covers.
+	since int64
+	// unresolvedLogged is set once the evaluation said which bucket bounds the model needs.
+	unresolvedLogged bool
+
 	mu      sync.Mutex
 	removed bool // set under mu when the table dropped the model; ingest then looks it up again
 	// refresh asks the next ingest to copy the resource again, once per evaluation.

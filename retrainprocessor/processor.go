@@ -10,6 +10,8 @@ import (
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer"
 	"go.opentelemetry.io/collector/processor"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/metadata"
@@ -36,8 +38,10 @@ type retrainProcessor struct {
 
 	layout    window.Layout
 	models    *models
-	observers []observer.Observer            // the top-level observers
-	overrides map[string][]observer.Observer // observers of models with overrides
+	observers []evalObserver            // the top-level observers
+	overrides map[string][]evalObserver // observers of models with overrides
+	// abstainAttrs are the attribute sets of the abstentions counter, by observer id and outcome.
+	abstainAttrs [][observerOutcomes][]metric.AddOption
 	strategy  strategy.Strategy
 	store     store
 
@@ -75,19 +79,50 @@ func newRetrainProcessor(set processor.Settings, cfg *Config, forget func()) (*r
 		wait:      time.After,
 		layout:    window.NewLayout(cfg.Window, cfg.EvaluationInterval),
 		models:    newModels(cfg.MaxModels),
-		observers: cfg.Observers.build(),
-		overrides: make(map[string][]observer.Observer, len(cfg.Overrides)),
+		overrides: make(map[string][]evalObserver, len(cfg.Overrides)),
 		strategy: strategy.Strategy{
 			Vote: vote, For: cfg.Strategy.For, Cooldown: cfg.Strategy.Cooldown,
 			// A restarted collector needs a window to refill; its abstentions keep a streak.
 			Gap: cfg.Window,
 		},
 	}
+	ids := map[string]int{}
+	p.observers = p.withIDs(cfg.Observers.build(), ids)
 	for _, o := range cfg.Overrides {
-		p.overrides[o.Model] = cfg.observersFor(o).build()
+		p.overrides[o.Model] = p.withIDs(cfg.observersFor(o).build(), ids)
 	}
 	p.eval.init()
+	p.eval.abstained = make([][observerOutcomes]int64, len(ids))
 	return p, nil
+}
+
+// observerOutcomes is the number of observer.Outcome values the abstentions counter knows.
+const observerOutcomes = int(observer.NonFinite) + 1
+
+// evalObserver is an observer with a small id, the same for every model's instance of it, that
+// indexes the tick's abstention counts.
+type evalObserver struct {
+	observer.Observer
+	id int
+}
+
+func (p *retrainProcessor) withIDs(obs []observer.Observer, ids map[string]int) []evalObserver {
+	out := make([]evalObserver, len(obs))
+	for i, o := range obs {
+		id, ok := ids[o.Name()]
+		if !ok {
+			id = len(ids)
+			ids[o.Name()] = id
+			var sets [observerOutcomes][]metric.AddOption
+			for outcome := range sets {
+				sets[outcome] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(
+					attribute.String("observer", o.Name()), attribute.String("outcome", observer.Outcome(outcome).String())))}
+			}
+			p.abstainAttrs = append(p.abstainAttrs, sets)
+		}
+		out[i] = evalObserver{Observer: o, id: id}
+	}
+	return out
 }
 
 func (p *retrainProcessor) addLogsConsumer(next consumer.Logs) {

@@ -128,7 +128,7 @@ func TestJobFromSDKLikeCumulativeHistograms(t *testing.T) {
 	assert.Equal(t, map[string]any{"service.name": "fraud-api", "ml.model.id": "fraud-detector", "ml.model.version": "3"}, got.Resource)
 	// 29 deltas of 20 predictions; histogram_quantile puts p99 99% into the (100, 250] bucket.
 	assert.Equal(t, []job.Evidence{
-		{Observer: "latency_sla", Statistic: "p99", Value: 100 + 150*0.99, Threshold: 100, Unit: "ms", Samples: 580, Flagged: true},
+		{Observer: "latency_sla", Statistic: "p99", Value: 100 + 150*0.99, Lower: 100, Upper: 250, Bounded: true, Threshold: 100, Unit: "ms", Samples: 580, Flagged: true},
 		{Observer: "accuracy_drift", Statistic: "mean", Value: 0.9, Threshold: 0.8, Unit: "1", Samples: 30, Flagged: false},
 	}, roundEvidence(got.Evidence))
 
@@ -669,11 +669,11 @@ func TestDeltaHistogramPointsAreAddedWhole(t *testing.T) {
 	assert.Equal(t, uint64(8), s.Count(), "only the two good points")
 	// 1, 2, 5 observations in (0,10], (10,100], (100,+Inf).
 	p10, _ := s.Quantile(0.1)
-	assert.LessOrEqual(t, p10, 10.0)
+	assert.LessOrEqual(t, p10.Value, 10.0)
 	p20, _ := s.Quantile(0.2)
-	assert.Greater(t, p20, 10.0)
+	assert.Greater(t, p20.Value, 10.0)
 	p50, _ := s.Quantile(0.5)
-	assert.Equal(t, 100.0, p50, "the +Inf bucket reports the highest bound")
+	assert.Equal(t, 100.0, p50.Value, "the +Inf bucket reports the highest bound")
 
 	reason := func(r string, n int64) metricdata.DataPoint[int64] {
 		return metricdata.DataPoint[int64]{Attributes: attribute.NewSet(attribute.String("reason", r)), Value: n}

@@ -30,15 +30,20 @@ var (
 	ErrUnsupportedSchema = errors.New("unsupported schema version")
 )
 
-// Evidence is what one observer measured over the window.
+// Evidence is what one observer measured over the window. Its JSON form is MarshalJSON's.
 type Evidence struct {
-	Observer  string  `json:"observer"`  // latency_sla, accuracy_drift, throughput_floor, ...
-	Statistic string  `json:"statistic"` // p99, mean, rate
-	Value     float64 `json:"value"`
-	Threshold float64 `json:"threshold"`
-	Unit      string  `json:"unit"` // ms, 1, /s
-	Samples   uint64  `json:"samples"`
-	Flagged   bool    `json:"flagged"`
+	Observer  string  // latency_sla, accuracy_drift, throughput_floor, ...
+	Statistic string  // p99, mean, rate
+	Value     float64 // in Unit
+	// Lower and Upper bound a bucket-based estimate (Bounded): the bucket the value comes from, so
+	// the true statistic lies in [Lower, Upper]. Upper is +Inf for an explicit histogram's overflow
+	// bucket. Both are 0 when not Bounded.
+	Lower, Upper float64
+	Bounded      bool
+	Threshold    float64
+	Unit         string // ms, 1, /s
+	Samples      uint64 // the observations, readings or points the statistic rests on
+	Flagged      bool
 }
 
 // Job is a request to retrain one model.

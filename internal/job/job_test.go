@@ -1,6 +1,7 @@
 package job
 
 import (
+	"math"
 	"regexp"
 	"testing"
 	"time"
@@ -25,11 +26,21 @@ func designJob() Job {
 		WindowStart:  windowStart,
 		WindowEnd:    requestedAt,
 		Evidence: []Evidence{
-			{Observer: "latency_sla", Statistic: "p99", Value: 153.2, Threshold: 100, Unit: "ms", Samples: 5000, Flagged: true},
+			{Observer: "latency_sla", Statistic: "p99", Value: 153.2, Lower: 100, Upper: 250, Bounded: true, Threshold: 100, Unit: "ms", Samples: 5000, Flagged: true},
 			{Observer: "accuracy_drift", Statistic: "mean", Value: 0.75, Threshold: 0.8, Unit: "1", Samples: 5000, Flagged: true},
 		},
 		Resource: map[string]any{"service.name": "fraud-api", "ml.model.id": "fraud-detector"},
 	}
+}
+
+// overflowJob's p99 lies in the explicit histogram's overflow bucket: its upper bound is +Inf.
+func overflowJob() Job {
+	j := designJob()
+	j.Reasons = []string{"latency_sla"}
+	j.Evidence = []Evidence{
+		{Observer: "latency_sla", Statistic: "p99", Value: 10000, Lower: 10000, Upper: math.Inf(1), Bounded: true, Threshold: 100, Unit: "ms", Samples: 5000, Flagged: true},
+	}
+	return j
 }
 
 // quietJob has no version, no reasons and evidence that did not flag.

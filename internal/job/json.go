@@ -37,18 +37,12 @@ type wireWindow struct {
 //	 "reasons":[…],"strategy":…,"requested_at":…,"window":{"start":…,"end":…},"evidence":[…],"resource":{…}}
 //
 // model_version is omitted when unknown (""). Times are RFC 3339 with nanoseconds, in UTC. Empty
-// reasons and evidence render as [] and an empty resource as {}. A NaN or infinite number in the
-// evidence or the resource is an error naming where it is, since JSON cannot carry it.
+// reasons and evidence render as [] and an empty resource as {}; evidence renders as
+// Evidence.MarshalJSON does. A job that fails Validate is an error with Validate's message, and so
+// is a NaN or infinite number in the resource, which JSON cannot carry.
 func (j Job) MarshalJSON() ([]byte, error) {
-	for i, e := range j.Evidence {
-		for _, f := range []struct {
-			name  string
-			value float64
-		}{{keyValue, e.Value}, {keyThreshold, e.Threshold}} {
-			if math.IsNaN(f.value) || math.IsInf(f.value, 0) {
-				return nil, fmt.Errorf("marshal job %q: evidence[%d] (%s): %s %v is not finite", j.ID, i, e.Observer, f.name, f.value)
-			}
-		}
+	if err := j.Validate(); err != nil {
+		return nil, fmt.Errorf("marshal job %q: %w", j.ID, err)
 	}
 	if path, ok := nonFinite(j.Resource, "resource"); ok {
 		return nil, fmt.Errorf("marshal job %q: %s is not finite", j.ID, path)
@@ -80,6 +74,70 @@ func (j Job) MarshalJSON() ([]byte, error) {
 		return nil, fmt.Errorf("marshal job %q: %w", j.ID, err)
 	}
 	return b, nil
+}
+
+// wireEvidenceOut is an evidence of the webhook body.
+type wireEvidenceOut struct {
+	Observer  string          `json:"observer"`
+	Statistic string          `json:"statistic"`
+	Value     float64         `json:"value"`
+	Lower     *float64        `json:"lower,omitempty"`
+	Upper     json.RawMessage `json:"upper,omitempty"` // null for +Inf
+	Threshold float64         `json:"threshold"`
+	Unit      string          `json:"unit"`
+	Samples   uint64          `json:"samples"`
+	Flagged   bool            `json:"flagged"`
+}
+
+// MarshalJSON renders the evidence of the webhook body:
+//
+//	{"observer":…,"statistic":…,"value":…,"lower":…,"upper":…,"threshold":…,"unit":…,"samples":…,"flagged":…}
+//
+// lower and upper are present only when Bounded; an upper bound of +Inf (an explicit histogram's
+// overflow bucket) renders as null. Evidence that Validate would reject is an error.
+func (e Evidence) MarshalJSON() ([]byte, error) {
+	if err := e.validate(); err != nil {
+		return nil, fmt.Errorf("marshal evidence (%s): %w", e.Observer, err)
+	}
+	w := wireEvidenceOut{
+		Observer:  e.Observer,
+		Statistic: e.Statistic,
+		Value:     e.Value,
+		Threshold: e.Threshold,
+		Unit:      e.Unit,
+		Samples:   e.Samples,
+		Flagged:   e.Flagged,
+	}
+	if e.Bounded {
+		w.Lower = &e.Lower
+		w.Upper = json.RawMessage("null")
+		if !math.IsInf(e.Upper, 1) {
+			upper, err := json.Marshal(e.Upper) // formatted as every other number of the body
+			if err != nil {
+				return nil, fmt.Errorf("marshal evidence (%s): %w", e.Observer, err)
+			}
+			w.Upper = upper
+		}
+	}
+	return json.Marshal(w)
+}
+
+// UnmarshalJSON parses an evidence as MarshalJSON renders it; Job.UnmarshalJSON reads its evidence
+// the same way.
+func (e *Evidence) UnmarshalJSON(data []byte) error {
+	var w wireEvidence
+	if err := json.Unmarshal(data, &w); err != nil {
+		return fmt.Errorf("unmarshal evidence: %w", err)
+	}
+	ev, err := w.evidence("evidence")
+	if err == nil {
+		err = ev.validate()
+	}
+	if err != nil {
+		return fmt.Errorf("unmarshal evidence: %w", err)
+	}
+	*e = ev
+	return nil
 }
 
 // nonFinite finds a NaN or infinite float in a raw attribute value and returns its path.
@@ -130,19 +188,23 @@ type wireWindowIn struct {
 }
 
 type wireEvidence struct {
-	Observer  *string  `json:"observer"`
-	Statistic *string  `json:"statistic"`
-	Value     *float64 `json:"value"`
-	Threshold *float64 `json:"threshold"`
-	Unit      *string  `json:"unit"`
-	Samples   *uint64  `json:"samples"`
-	Flagged   *bool    `json:"flagged"`
+	Observer  *string         `json:"observer"`
+	Statistic *string         `json:"statistic"`
+	Value     *float64        `json:"value"`
+	Lower     json.RawMessage `json:"lower"` // raw: absent and null differ
+	Upper     json.RawMessage `json:"upper"`
+	Threshold *float64        `json:"threshold"`
+	Unit      *string         `json:"unit"`
+	Samples   *uint64         `json:"samples"`
+	Flagged   *bool           `json:"flagged"`
 }
 
 // UnmarshalJSON parses a webhook body as MarshalJSON renders it. Unknown keys are ignored; every
-// known key is required except model_version. A type other than EventName yields ErrNotJob and a
-// schema_version other than SchemaVersion ErrUnsupportedSchema. Resource numbers become int64 when
-// they are whole and float64 otherwise, as pdata would hold them.
+// known key is required except model_version and an evidence's lower and upper, which come together
+// or not at all. The job must then pass Validate, whose error UnmarshalJSON returns. A type other
+// than EventName yields ErrNotJob and a schema_version other than SchemaVersion
+// ErrUnsupportedSchema. Resource numbers become int64 when they are whole and float64 otherwise, as
+// pdata would hold them.
 func (j *Job) UnmarshalJSON(data []byte) error {
 	// The schema version comes first: a newer schema may change any other field.
 	var v struct {
@@ -162,6 +224,9 @@ func (j *Job) UnmarshalJSON(data []byte) error {
 		return fmt.Errorf("unmarshal job: %w", err)
 	}
 	out, err := w.job()
+	if err == nil {
+		err = out.Validate()
+	}
 	if err != nil {
 		if out.ID != "" {
 			return fmt.Errorf("unmarshal job %q: %w", out.ID, err)
@@ -181,10 +246,10 @@ func (w *wireJobIn) job() (Job, error) {
 		return j, fmt.Errorf("type %q: %w", *w.Type, ErrNotJob)
 	}
 	var err error
-	if j.ID, err = required(w.ID, "id", true); err != nil {
+	if j.ID, err = required(w.ID, "id"); err != nil {
 		return j, err
 	}
-	if j.ModelID, err = required(w.ModelID, "model_id", true); err != nil {
+	if j.ModelID, err = required(w.ModelID, "model_id"); err != nil {
 		return j, err
 	}
 	if w.ModelVersion != nil {
@@ -196,7 +261,7 @@ func (w *wireJobIn) job() (Job, error) {
 	if len(*w.Reasons) > 0 {
 		j.Reasons = *w.Reasons
 	}
-	if j.Strategy, err = required(w.Strategy, "strategy", false); err != nil {
+	if j.Strategy, err = required(w.Strategy, "strategy"); err != nil {
 		return j, err
 	}
 	if j.RequestedAt, err = parseTime(w.RequestedAt, "requested_at"); err != nil {
@@ -210,9 +275,6 @@ func (w *wireJobIn) job() (Job, error) {
 	}
 	if j.WindowEnd, err = parseTime(w.Window.End, "window.end"); err != nil {
 		return j, err
-	}
-	if j.WindowEnd.Before(j.WindowStart) {
-		return j, fmt.Errorf("window: end %s is before start %s", formatTime(j.WindowEnd), formatTime(j.WindowStart))
 	}
 	if w.Evidence == nil {
 		return j, errors.New("evidence: missing")
@@ -247,8 +309,12 @@ func (e wireEvidence) evidence(path string) (Evidence, error) {
 		missing = keySamples
 	case e.Flagged == nil:
 		missing = keyFlagged
+	case e.Lower == nil && e.Upper != nil:
+		missing = keyLower
+	case e.Lower != nil && e.Upper == nil:
+		missing = keyUpper
 	default:
-		return Evidence{
+		ev := Evidence{
 			Observer:  *e.Observer,
 			Statistic: *e.Statistic,
 			Value:     *e.Value,
@@ -256,17 +322,35 @@ func (e wireEvidence) evidence(path string) (Evidence, error) {
 			Unit:      *e.Unit,
 			Samples:   *e.Samples,
 			Flagged:   *e.Flagged,
-		}, nil
+		}
+		if e.Lower == nil {
+			return ev, nil
+		}
+		ev.Bounded = true
+		if err := jsonNumber(e.Lower, &ev.Lower); err != nil {
+			return Evidence{}, fmt.Errorf("%s.%s: %w", path, keyLower, err)
+		}
+		if string(e.Upper) == "null" {
+			ev.Upper = math.Inf(1)
+		} else if err := jsonNumber(e.Upper, &ev.Upper); err != nil {
+			return Evidence{}, fmt.Errorf("%s.%s: %w", path, keyUpper, err)
+		}
+		return ev, nil
 	}
 	return Evidence{}, fmt.Errorf("%s.%s: missing", path, missing)
 }
 
-func required(s *string, path string, nonEmpty bool) (string, error) {
-	switch {
-	case s == nil:
+// jsonNumber parses a raw JSON number; null is not one.
+func jsonNumber(raw json.RawMessage, f *float64) error {
+	if string(raw) == "null" {
+		return errors.New("want number, got null")
+	}
+	return json.Unmarshal(raw, f)
+}
+
+func required(s *string, path string) (string, error) {
+	if s == nil {
 		return "", fmt.Errorf("%s: missing", path)
-	case nonEmpty && *s == "":
-		return "", fmt.Errorf("%s: empty", path)
 	}
 	return *s, nil
 }

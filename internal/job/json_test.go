@@ -33,7 +33,7 @@ func TestMarshalJSONRendersTheDesignBody(t *testing.T) {
 }
 
 func TestMarshalJSONThenUnmarshalGivesBackTheJob(t *testing.T) {
-	for name, j := range map[string]Job{"design": designJob(), "quiet": quietJob(), "bare": {
+	for name, j := range map[string]Job{"design": designJob(), "quiet": quietJob(), "overflow": overflowJob(), "bare": {
 		ID: "x", ModelID: "m", RequestedAt: requestedAt, WindowStart: windowStart, WindowEnd: requestedAt,
 	}} {
 		t.Run(name, func(t *testing.T) {
@@ -129,6 +129,21 @@ func TestUnmarshalJSONRejectsMalformedBodies(t *testing.T) {
 		{name: "evidence_samples_negative", mutate: func(m map[string]any) {
 			m["evidence"].([]any)[0].(map[string]any)["samples"] = -1
 		}, wantMsg: "samples"},
+		{name: "evidence_lower_without_upper", mutate: func(m map[string]any) {
+			delete(m["evidence"].([]any)[0].(map[string]any), "upper")
+		}, wantMsg: "evidence[0].upper: missing"},
+		{name: "evidence_upper_without_lower", mutate: func(m map[string]any) {
+			delete(m["evidence"].([]any)[0].(map[string]any), "lower")
+		}, wantMsg: "evidence[0].lower: missing"},
+		{name: "evidence_lower_null", mutate: func(m map[string]any) {
+			m["evidence"].([]any)[0].(map[string]any)["lower"] = nil
+		}, wantMsg: "evidence[0].lower: want number, got null"},
+		{name: "evidence_upper_str", mutate: func(m map[string]any) {
+			m["evidence"].([]any)[0].(map[string]any)["upper"] = "+Inf"
+		}, wantMsg: "evidence[0].upper"},
+		{name: "evidence_value_below_lower", mutate: func(m map[string]any) {
+			m["evidence"].([]any)[0].(map[string]any)["lower"] = 200
+		}, wantMsg: "evidence[0] (latency_sla): value 153.2 is outside its bounds [200, 250]"},
 		{name: "resource_missing", mutate: func(m map[string]any) { delete(m, "resource") }, wantMsg: "resource: missing"},
 		{name: "resource_list", mutate: func(m map[string]any) { m["resource"] = []any{} }, wantMsg: "resource"},
 	}
@@ -159,4 +174,56 @@ func TestUnmarshalJSONIgnoresUnknownKeys(t *testing.T) {
 	var got Job
 	require.NoError(t, json.Unmarshal([]byte(body), &got))
 	assert.Equal(t, designJob(), got)
+}
+
+func TestEvidenceJSONCarriesBoundsOnlyWhenBounded(t *testing.T) {
+	tests := []struct {
+		name string
+		ev   Evidence
+		want string
+	}{
+		{
+			name: "bounded",
+			ev:   Evidence{Observer: "latency_sla", Statistic: "p99", Value: 153.2, Lower: 100, Upper: 250, Bounded: true, Threshold: 100, Unit: "ms", Samples: 5000, Flagged: true},
+			want: `{"observer":"latency_sla","statistic":"p99","value":153.2,"lower":100,"upper":250,"threshold":100,"unit":"ms","samples":5000,"flagged":true}`,
+		},
+		{
+			name: "an_upper_bound_of_inf_is_null",
+			ev:   overflowJob().Evidence[0],
+			want: `{"observer":"latency_sla","statistic":"p99","value":10000,"lower":10000,"upper":null,"threshold":100,"unit":"ms","samples":5000,"flagged":true}`,
+		},
+		{
+			name: "bounds_of_zero_are_written",
+			ev:   Evidence{Observer: "latency_sla", Statistic: "p50", Bounded: true, Threshold: 100, Unit: "ms", Samples: 1},
+			want: `{"observer":"latency_sla","statistic":"p50","value":0,"lower":0,"upper":0,"threshold":100,"unit":"ms","samples":1,"flagged":false}`,
+		},
+		{
+			name: "unbounded_has_neither",
+			ev:   Evidence{Observer: "accuracy_drift", Statistic: "mean", Value: 0.75, Threshold: 0.8, Unit: "1", Samples: 3, Flagged: true},
+			want: `{"observer":"accuracy_drift","statistic":"mean","value":0.75,"threshold":0.8,"unit":"1","samples":3,"flagged":true}`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// A body_template renders evidence on its own: {{ json .Evidence }}.
+			body, err := json.Marshal([]Evidence{tt.ev})
+			require.NoError(t, err)
+			assert.Equal(t, "["+tt.want+"]", string(body))
+			var got []Evidence
+			require.NoError(t, json.Unmarshal(body, &got))
+			assert.Equal(t, []Evidence{tt.ev}, got)
+		})
+	}
+}
+
+func TestEvidenceJSONRejectsWhatValidateRejects(t *testing.T) {
+	ev := Evidence{Observer: "latency_sla", Statistic: "p99", Value: 300, Lower: 250, Upper: 500, Bounded: true, Threshold: 100, Unit: "ms", Samples: 9}
+	ev.Upper = math.Inf(-1)
+	_, err := json.Marshal(ev)
+	assert.ErrorContains(t, err, "marshal evidence (latency_sla): upper -Inf is neither finite nor +Inf")
+
+	var got Evidence
+	err = json.Unmarshal([]byte(`{"observer":"latency_sla","statistic":"p99","value":600,"lower":250,"upper":500,"threshold":100,"unit":"ms","samples":9,"flagged":true}`), &got)
+	assert.EqualError(t, err, "unmarshal evidence: value 600 is outside its bounds [250, 500]")
+	assert.Equal(t, Evidence{}, got)
 }

@@ -20,6 +20,8 @@ const (
 	keyObserver      = "observer"
 	keyStatistic     = "statistic"
 	keyValue         = "value"
+	keyLower         = "lower"
+	keyUpper         = "upper"
 	keyThreshold     = "threshold"
 	keyUnit          = "unit"
 	keySamples       = "samples"
@@ -32,7 +34,10 @@ const (
 //   - attributes retrain.job.id, ml.model.id, ml.model.version (only when non-empty),
 //     retrain.reasons (a slice, possibly empty) and retrain.strategy;
 //   - a map body: schema_version (int), window {start, end} as RFC 3339 strings with nanoseconds in
-//     UTC, and evidence, a slice of maps keyed as Evidence's JSON.
+//     UTC, and evidence, a slice of maps keyed as Evidence's JSON (lower and upper only when
+//     Bounded; an upper bound of +Inf is a Double +Inf).
+//
+// Append encodes j as it is: validate it first (Validate), since Decode rejects an invalid job.
 func Append(ld plog.Logs, scopeName string, j Job) {
 	rl := ld.ResourceLogs().AppendEmpty()
 	// Resource values come from pcommon.Map.AsRaw, so FromRaw cannot fail on them; a value of a
@@ -75,6 +80,10 @@ func Append(ld plog.Logs, scopeName string, j Job) {
 		m.PutStr(keyObserver, e.Observer)
 		m.PutStr(keyStatistic, e.Statistic)
 		m.PutDouble(keyValue, e.Value)
+		if e.Bounded {
+			m.PutDouble(keyLower, e.Lower)
+			m.PutDouble(keyUpper, e.Upper)
+		}
 		m.PutDouble(keyThreshold, e.Threshold)
 		m.PutStr(keyUnit, e.Unit)
 		m.PutInt(keySamples, int64(min(e.Samples, math.MaxInt64))) // pdata has no unsigned int
@@ -89,16 +98,21 @@ func IsJob(lr plog.LogRecord) bool {
 
 // Decode rebuilds the Job from a log record and the resource it came with.
 //
-// Every key Append writes is required, except ml.model.version, which Append omits when unknown;
-// job id and model id must be non-empty. Unknown attributes and body keys are ignored, so newer
-// producers can add fields. Known fields must have their type, except that numbers may be stored as
-// Int or Double (samples and schema_version only as whole numbers). Errors name the field; a record
-// that is not a job yields ErrNotJob and a body of another schema version ErrUnsupportedSchema.
+// Every key Append writes is required, except ml.model.version, which Append omits when unknown,
+// and an evidence's lower and upper, which come together or not at all. Unknown attributes and
+// body keys are ignored, so newer producers can add fields. Known fields must have their type,
+// except that numbers may be stored as Int or Double (samples and schema_version only as whole
+// numbers). The job must then pass Validate, whose error Decode returns. Errors name the field; a
+// record that is not a job yields ErrNotJob and a body of another schema version
+// ErrUnsupportedSchema.
 func Decode(res pcommon.Resource, lr plog.LogRecord) (Job, error) {
 	if !IsJob(lr) {
 		return Job{}, fmt.Errorf("decode job: event name %q: %w", lr.EventName(), ErrNotJob)
 	}
 	j, err := decodeRecord(lr)
+	if err == nil {
+		err = j.Validate()
+	}
 	if err != nil {
 		// Name the job when its id is readable, even if something else is wrong.
 		if v, ok := lr.Attributes().Get(AttrJobID); ok && v.Type() == pcommon.ValueTypeStr && v.Str() != "" {
@@ -127,10 +141,10 @@ func decodeRecord(lr plog.LogRecord) (Job, error) {
 		err error
 	)
 	attrs := lr.Attributes()
-	if j.ID, err = nonEmptyStr(attrs, AttrJobID, attrPath(AttrJobID)); err != nil {
+	if j.ID, err = str(attrs, AttrJobID, attrPath(AttrJobID)); err != nil {
 		return Job{}, err
 	}
-	if j.ModelID, err = nonEmptyStr(attrs, AttrModelID, attrPath(AttrModelID)); err != nil {
+	if j.ModelID, err = str(attrs, AttrModelID, attrPath(AttrModelID)); err != nil {
 		return Job{}, err
 	}
 	if _, ok := attrs.Get(AttrModelVersion); ok {
@@ -184,13 +198,8 @@ func window(body pcommon.Map) (start, end time.Time, err error) {
 	if start, err = timeAt(w, keyStart, path+"."+keyStart); err != nil {
 		return start, end, err
 	}
-	if end, err = timeAt(w, keyEnd, path+"."+keyEnd); err != nil {
-		return start, end, err
-	}
-	if end.Before(start) {
-		return start, end, fmt.Errorf("%s: end %s is before start %s", path, formatTime(end), formatTime(start))
-	}
-	return start, end, nil
+	end, err = timeAt(w, keyEnd, path+"."+keyEnd)
+	return start, end, err
 }
 
 func evidence(body pcommon.Map) ([]Evidence, error) {
@@ -222,10 +231,13 @@ func evidence(body pcommon.Map) ([]Evidence, error) {
 		if e.Statistic, err = str(m, keyStatistic, p+"."+keyStatistic); err != nil {
 			return nil, err
 		}
-		if e.Value, err = finite(m, keyValue, p+"."+keyValue); err != nil {
+		if e.Value, err = number(m, keyValue, p+"."+keyValue); err != nil {
 			return nil, err
 		}
-		if e.Threshold, err = finite(m, keyThreshold, p+"."+keyThreshold); err != nil {
+		if e.Lower, e.Upper, e.Bounded, err = bounds(m, p); err != nil {
+			return nil, err
+		}
+		if e.Threshold, err = number(m, keyThreshold, p+"."+keyThreshold); err != nil {
 			return nil, err
 		}
 		if e.Unit, err = str(m, keyUnit, p+"."+keyUnit); err != nil {
@@ -259,14 +271,6 @@ func str(m pcommon.Map, key, path string) (string, error) {
 		return "", err
 	}
 	return v.Str(), nil
-}
-
-func nonEmptyStr(m pcommon.Map, key, path string) (string, error) {
-	s, err := str(m, key, path)
-	if err == nil && s == "" {
-		err = fmt.Errorf("%s: empty", path)
-	}
-	return s, err
 }
 
 func strs(m pcommon.Map, key, path string) ([]string, error) {
@@ -316,8 +320,8 @@ func timeAt(m pcommon.Map, key, path string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
-// finite reads a number stored as Double or Int and rejects NaN and infinities.
-func finite(m pcommon.Map, key, path string) (float64, error) {
+// number reads a number stored as Double or Int; Validate judges its value.
+func number(m pcommon.Map, key, path string) (float64, error) {
 	v, ok := m.Get(key)
 	if !ok {
 		return 0, fmt.Errorf("%s: missing", path)
@@ -326,13 +330,26 @@ func finite(m pcommon.Map, key, path string) (float64, error) {
 	case pcommon.ValueTypeInt:
 		return float64(v.Int()), nil
 	case pcommon.ValueTypeDouble:
-		if f := v.Double(); math.IsNaN(f) || math.IsInf(f, 0) {
-			return 0, fmt.Errorf("%s: %v is not finite", path, f)
-		}
 		return v.Double(), nil
 	default:
 		return 0, fmt.Errorf("%s: want number, got %s", path, v.Type())
 	}
+}
+
+// bounds reads an evidence's lower and upper, which are both present or both absent.
+func bounds(m pcommon.Map, path string) (lower, upper float64, bounded bool, err error) {
+	_, hasLower := m.Get(keyLower)
+	_, hasUpper := m.Get(keyUpper)
+	if !hasLower && !hasUpper {
+		return 0, 0, false, nil
+	}
+	if lower, err = number(m, keyLower, path+"."+keyLower); err != nil {
+		return 0, 0, false, err
+	}
+	if upper, err = number(m, keyUpper, path+"."+keyUpper); err != nil {
+		return 0, 0, false, err
+	}
+	return lower, upper, true, nil
 }
 
 // count reads a non-negative whole number stored as Int or Double.

@@ -33,6 +33,7 @@ func TestAppendThenDecodeGivesBackTheJob(t *testing.T) {
 		job  Job
 	}{
 		{name: "version_and_two_evidence_entries", job: designJob()},
+		{name: "an_upper_bound_of_inf", job: overflowJob()},
 		{name: "no_version_and_no_reasons", job: quietJob()},
 		{name: "no_evidence_and_no_resource", job: Job{
 			ID: NewID("m", "", requestedAt), ModelID: "m", Strategy: "majority",
@@ -81,7 +82,7 @@ func TestAppendWritesTheRecordContract(t *testing.T) {
 		"schema_version": int64(1),
 		"window":         map[string]any{"start": "2026-11-27T22:55:00Z", "end": "2026-11-27T23:00:00Z"},
 		"evidence": []any{
-			map[string]any{"observer": "latency_sla", "statistic": "p99", "value": 153.2, "threshold": 100.0, "unit": "ms", "samples": int64(5000), "flagged": true},
+			map[string]any{"observer": "latency_sla", "statistic": "p99", "value": 153.2, "lower": 100.0, "upper": 250.0, "threshold": 100.0, "unit": "ms", "samples": int64(5000), "flagged": true},
 			map[string]any{"observer": "accuracy_drift", "statistic": "mean", "value": 0.75, "threshold": 0.8, "unit": "1", "samples": int64(5000), "flagged": true},
 		},
 	}, lr.Body().Map().AsRaw())
@@ -140,10 +141,10 @@ func TestDecodeRejectsMalformedRecords(t *testing.T) {
 		{name: "no_event_name", mutate: func(lr plog.LogRecord) { lr.SetEventName("") }, wantIs: ErrNotJob},
 
 		{name: "job_id_missing", mutate: removeAttr(AttrJobID), wantMsg: `"retrain.job.id": missing`},
-		{name: "job_id_empty", mutate: attr(AttrJobID, str("")), wantMsg: `"retrain.job.id": empty`},
+		{name: "job_id_empty", mutate: attr(AttrJobID, str("")), wantMsg: `decode job: id: empty`},
 		{name: "job_id_int", mutate: attr(AttrJobID, num(7)), wantMsg: `"retrain.job.id": want Str, got Int`},
 		{name: "model_id_missing", mutate: removeAttr(AttrModelID), wantMsg: `"ml.model.id": missing`},
-		{name: "model_id_empty", mutate: attr(AttrModelID, str("")), wantMsg: `"ml.model.id": empty`},
+		{name: "model_id_empty", mutate: attr(AttrModelID, str("")), wantMsg: `model_id: empty`},
 		{name: "model_id_slice", mutate: attr(AttrModelID, slice), wantMsg: `"ml.model.id": want Str, got Slice`},
 		{name: "model_version_int", mutate: attr(AttrModelVersion, num(3)), wantMsg: `"ml.model.version": want Str, got Int`},
 		{name: "reasons_missing", mutate: removeAttr(AttrReasons), wantMsg: `"retrain.reasons": missing`},
@@ -169,7 +170,7 @@ func TestDecodeRejectsMalformedRecords(t *testing.T) {
 		{name: "window_start_malformed", mutate: body([]string{"window", "start"}, str("yesterday")), wantMsg: "body.window.start: parsing time"},
 		{name: "window_start_without_zone", mutate: body([]string{"window", "start"}, str("2026-11-27T22:55:00")), wantMsg: "body.window.start: parsing time"},
 		{name: "window_end_int", mutate: body([]string{"window", "end"}, num(1795820400)), wantMsg: "body.window.end: want Str, got Int"},
-		{name: "window_end_before_start", mutate: body([]string{"window", "end"}, str("2026-11-27T22:54:59Z")), wantMsg: "body.window: end 2026-11-27T22:54:59Z is before start 2026-11-27T22:55:00Z"},
+		{name: "window_end_before_start", mutate: body([]string{"window", "end"}, str("2026-11-27T22:54:59Z")), wantMsg: "window: end 2026-11-27T22:54:59Z is before start 2026-11-27T22:55:00Z"},
 		{name: "evidence_missing", mutate: removeBody([]string{"evidence"}), wantMsg: "body.evidence: missing"},
 		{name: "evidence_map", mutate: body([]string{"evidence"}, func(v pcommon.Value) { v.SetEmptyMap() }), wantMsg: "body.evidence: want Slice, got Map"},
 		{name: "evidence_entry_str", mutate: body([]string{"evidence", "1"}, str("latency_sla")), wantMsg: "body.evidence[1]: want Map, got Str"},
@@ -179,9 +180,19 @@ func TestDecodeRejectsMalformedRecords(t *testing.T) {
 		{name: "evidence_statistic_bool", mutate: body([]string{"evidence", "0", "statistic"}, func(v pcommon.Value) { v.SetBool(false) }), wantMsg: "body.evidence[0].statistic: want Str, got Bool"},
 		{name: "evidence_value_missing", mutate: removeBody([]string{"evidence", "0", "value"}), wantMsg: "body.evidence[0].value: missing"},
 		{name: "evidence_value_str", mutate: body([]string{"evidence", "0", "value"}, str("153.2")), wantMsg: "body.evidence[0].value: want number, got Str"},
-		{name: "evidence_value_nan", mutate: body([]string{"evidence", "0", "value"}, dbl(math.NaN())), wantMsg: "body.evidence[0].value: NaN is not finite"},
+		{name: "evidence_value_nan", mutate: body([]string{"evidence", "0", "value"}, dbl(math.NaN())), wantMsg: "evidence[0] (latency_sla): value NaN is not finite"},
 		{name: "evidence_threshold_missing", mutate: removeBody([]string{"evidence", "0", "threshold"}), wantMsg: "body.evidence[0].threshold: missing"},
-		{name: "evidence_threshold_inf", mutate: body([]string{"evidence", "1", "threshold"}, dbl(math.Inf(-1))), wantMsg: "body.evidence[1].threshold: -Inf is not finite"},
+		{name: "evidence_threshold_inf", mutate: body([]string{"evidence", "1", "threshold"}, dbl(math.Inf(-1))), wantMsg: "evidence[1] (accuracy_drift): threshold -Inf is not finite"},
+		{name: "evidence_lower_without_upper", mutate: removeBody([]string{"evidence", "0", "upper"}), wantMsg: "body.evidence[0].upper: missing"},
+		{name: "evidence_upper_without_lower", mutate: removeBody([]string{"evidence", "0", "lower"}), wantMsg: "body.evidence[0].lower: missing"},
+		{name: "evidence_lower_str", mutate: body([]string{"evidence", "0", "lower"}, str("100")), wantMsg: "body.evidence[0].lower: want number, got Str"},
+		{name: "evidence_lower_on_unbounded", mutate: func(lr plog.LogRecord) {
+			m := at(lr.Body().Map(), []string{"evidence", "1"}).Map()
+			m.PutDouble("lower", 0.9)
+		}, wantMsg: "body.evidence[1].upper: missing"},
+		{name: "evidence_lower_inf", mutate: body([]string{"evidence", "0", "lower"}, dbl(math.Inf(-1))), wantMsg: "evidence[0] (latency_sla): lower -Inf is not finite"},
+		{name: "evidence_upper_nan", mutate: body([]string{"evidence", "0", "upper"}, dbl(math.NaN())), wantMsg: "evidence[0] (latency_sla): upper NaN is neither finite nor +Inf"},
+		{name: "evidence_value_above_upper", mutate: body([]string{"evidence", "0", "upper"}, dbl(150)), wantMsg: "evidence[0] (latency_sla): value 153.2 is outside its bounds [100, 150]"},
 		{name: "evidence_unit_missing", mutate: removeBody([]string{"evidence", "0", "unit"}), wantMsg: "body.evidence[0].unit: missing"},
 		{name: "evidence_unit_double", mutate: body([]string{"evidence", "0", "unit"}, dbl(1)), wantMsg: "body.evidence[0].unit: want Str, got Double"},
 		{name: "evidence_samples_missing", mutate: removeBody([]string{"evidence", "0", "samples"}), wantMsg: "body.evidence[0].samples: missing"},
@@ -305,6 +316,8 @@ func FuzzDecode(f *testing.F) {
 	f.Add(seed)
 	f.Add([]byte(`{"schema_version":1,"window":{"start":"2026-11-27T22:55:00Z","end":"2026-11-27T23:00:00Z"},"evidence":[{"observer":"x","statistic":"p99","value":1e308,"threshold":-0,"unit":"ms","samples":9.2e18,"flagged":false}]}`))
 	f.Add([]byte(`{"schema_version":1.0,"window":{"start":"0000-01-01T00:00:00.0000000001Z","end":"9999-12-31T23:59:59.999999999+14:00"},"evidence":[]}`))
+	f.Add([]byte(`{"schema_version":1,"window":{"start":"2026-11-27T22:55:00Z","end":"2026-11-27T23:00:00Z"},"evidence":[{"observer":"x","statistic":"p99","value":5,"lower":0,"upper":5,"threshold":100,"unit":"ms","samples":3,"flagged":false}]}`))
+	f.Add([]byte(`{"schema_version":1,"window":{"start":"0000-01-01T00:00:00+01:00","end":"2026-11-27T23:00:00Z"},"evidence":[{"observer":"x","statistic":"p99","value":5,"lower":6,"upper":5,"threshold":100,"unit":"ms","samples":3,"flagged":false}]}`))
 	f.Add([]byte(`[1,"a",null,{"x":[]}]`))
 
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -50,17 +50,18 @@ func NewAccuracyDrift(c AccuracyDriftConfig) Observer { return &accuracyDrift{mi
 
 func (*accuracyDrift) Name() string { return "accuracy_drift" }
 
-func (o *accuracyDrift) Observe(s *Stats) (job.Evidence, bool) {
-	if s.AccuracySamples == 0 {
-		return job.Evidence{}, false
+// Observe needs accuracy readings and min_samples predictions.
+func (o *accuracyDrift) Observe(s *Stats) (ev job.Evidence, outcome Outcome) {
+	switch {
+	case s.AccuracySamples == 0:
+		return ev, NoData
+	case s.Predictions < s.MinSamples:
+		return ev, FewSamples
+	case !finite(s.AccuracyMean):
+		return ev, NonFinite
 	}
-	return job.Evidence{
-		Observer:  o.Name(),
-		Statistic: "mean",
-		Value:     s.AccuracyMean,
-		Threshold: o.min,
-		Unit:      "1",
-		Samples:   s.AccuracySamples,
-		Flagged:   s.AccuracyMean < o.min,
-	}, true
+	ev.Observer, ev.Statistic, ev.Unit = o.Name(), "mean", "1"
+	ev.Value, ev.Threshold, ev.Samples = s.AccuracyMean, o.min, s.AccuracySamples
+	ev.Flagged = s.AccuracyMean < o.min
+	return ev, Observed
 }

@@ -1,6 +1,7 @@
 package observer
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -10,80 +11,204 @@ import (
 	"github.com/visutility/otelcol-retrain/internal/job"
 )
 
-// fixedLatency answers every percentile with the same value.
+// fixedLatency answers every percentile with the same estimate.
 type fixedLatency struct {
-	ms    float64
+	est   Estimate
 	count uint64
+	ok    bool // Quantile's answer when count > 0
 }
 
-func (f fixedLatency) Quantile(float64) (float64, bool) { return f.ms, f.count > 0 }
-func (f fixedLatency) Count() uint64                    { return f.count }
+func (f fixedLatency) Quantile(float64) (Estimate, bool) { return f.est, f.count > 0 && f.ok }
+func (f fixedLatency) Count() uint64                     { return f.count }
+
+// bucket is a latency whose p99 is v in the bucket (lower, upper], over n observations.
+func bucket(v, lower, upper float64, n uint64) fixedLatency {
+	return fixedLatency{est: Estimate{Value: v, Lower: lower, Upper: upper}, count: n, ok: true}
+}
 
 func TestObservers(t *testing.T) {
 	sla := NewLatencySLA(LatencySLAConfig{Enabled: true, Percentile: 0.99, Threshold: 100 * time.Millisecond})
 	drift := NewAccuracyDrift(AccuracyDriftConfig{Enabled: true, MinAccuracy: 0.8})
 	floor := NewThroughputFloor(ThroughputFloorConfig{Enabled: true, MinRate: 5})
+	inf, nan := math.Inf(1), math.NaN()
+	// latency is the p99 evidence of latency_sla for an estimate, before the verdict.
+	latency := func(v, lower, upper float64, n uint64) job.Evidence {
+		return job.Evidence{Observer: "latency_sla", Statistic: "p99", Value: v, Lower: lower, Upper: upper, Bounded: true, Threshold: 100, Unit: "ms", Samples: n}
+	}
+	flagged := func(e job.Evidence) job.Evidence { e.Flagged = true; return e }
+	// enough is a window past min_samples and watched for a whole window.
+	enough := func(s Stats) Stats { s.Predictions, s.MinSamples, s.Coverage = 1000, 100, 1; return s }
 
 	tests := []struct {
 		name    string
 		obs     Observer
 		stats   Stats
 		want    job.Evidence
-		abstain bool
+		outcome Outcome
 	}{
 		{
 			name:  "latency over the threshold is flagged",
 			obs:   sla,
-			stats: Stats{Latency: fixedLatency{ms: 150, count: 105}},
-			want:  job.Evidence{Observer: "latency_sla", Statistic: "p99", Value: 150, Threshold: 100, Unit: "ms", Samples: 105, Flagged: true},
+			stats: enough(Stats{Latency: bucket(150, 150, 150, 105)}),
+			want:  flagged(latency(150, 150, 150, 105)),
 		},
 		{
 			name:  "latency at the threshold is not flagged",
 			obs:   sla,
-			stats: Stats{Latency: fixedLatency{ms: 100, count: 10}},
-			want:  job.Evidence{Observer: "latency_sla", Statistic: "p99", Value: 100, Threshold: 100, Unit: "ms", Samples: 10},
+			stats: enough(Stats{Latency: bucket(100, 100, 100, 10)}),
+			want:  latency(100, 100, 100, 10),
 		},
-		{name: "latency without data abstains", obs: sla, stats: Stats{}, abstain: true},
-		{name: "latency with an empty window abstains", obs: sla, stats: Stats{Latency: fixedLatency{}}, abstain: true},
+		{
+			name:  "a bucket above the threshold is flagged",
+			obs:   sla,
+			stats: enough(Stats{Latency: bucket(300, 250, 500, 580)}),
+			want:  flagged(latency(300, 250, 500, 580)),
+		},
+		{
+			name:  "a bucket starting at the threshold is flagged: it holds only values above it",
+			obs:   sla,
+			stats: enough(Stats{Latency: bucket(248.5, 100, 250, 580)}),
+			want:  flagged(latency(248.5, 100, 250, 580)),
+		},
+		{
+			name:  "the overflow bucket above the threshold is flagged",
+			obs:   sla,
+			stats: enough(Stats{Latency: bucket(10000, 10000, inf, 580)}),
+			want:  flagged(latency(10000, 10000, inf, 580)),
+		},
+		{
+			name:  "a bucket ending at the threshold is not flagged",
+			obs:   sla,
+			stats: enough(Stats{Latency: bucket(99.5, 75, 100, 580)}),
+			want:  latency(99.5, 75, 100, 580),
+		},
+		{
+			// The JavaScript SDK in seconds with bounds made for ms: every request in (0 s, 5 s].
+			name:    "a bucket straddling the threshold is unresolved though its value is above",
+			obs:     sla,
+			stats:   enough(Stats{Latency: bucket(4950, 0, 5000, 580)}),
+			want:    latency(4950, 0, 5000, 580),
+			outcome: Unresolved,
+		},
+		{
+			name:    "a bucket straddling the threshold is unresolved though its value is below",
+			obs:     sla,
+			stats:   enough(Stats{Latency: bucket(60, 50, 250, 580)}),
+			want:    latency(60, 50, 250, 580),
+			outcome: Unresolved,
+		},
+		{
+			name:    "an exponential bucket whose error bound straddles the threshold is unresolved",
+			obs:     sla,
+			stats:   enough(Stats{Latency: bucket(101.5, 97.9, 105.2, 580)}),
+			want:    latency(101.5, 97.9, 105.2, 580),
+			outcome: Unresolved,
+		},
+		{
+			name:  "an exponential bucket whose error bound lies above the threshold is flagged",
+			obs:   sla,
+			stats: enough(Stats{Latency: bucket(104.1, 100.4, 107.9, 580)}),
+			want:  flagged(latency(104.1, 100.4, 107.9, 580)),
+		},
+		{name: "latency without data has no data", obs: sla, stats: enough(Stats{}), outcome: NoData},
+		{name: "latency with an empty window has no data", obs: sla, stats: enough(Stats{Latency: fixedLatency{}}), outcome: NoData},
+		{name: "latency without a percentile has no data", obs: sla, stats: enough(Stats{Latency: fixedLatency{count: 3}}), outcome: NoData},
+		{
+			name:    "latency below min_samples has few samples",
+			obs:     sla,
+			stats:   Stats{Latency: bucket(300, 250, 500, 99), Predictions: 99, MinSamples: 100, Coverage: 1},
+			outcome: FewSamples,
+		},
+		{name: "a NaN percentile is not finite", obs: sla, stats: enough(Stats{Latency: bucket(nan, inf, inf, 580)}), outcome: NonFinite},
+		{name: "an infinite percentile is not finite", obs: sla, stats: enough(Stats{Latency: bucket(inf, 60000, inf, 580)}), outcome: NonFinite},
+		{name: "a NaN upper bound is not finite", obs: sla, stats: enough(Stats{Latency: bucket(150, 100, nan, 580)}), outcome: NonFinite},
 		{
 			name:  "accuracy below the floor is flagged",
 			obs:   drift,
-			stats: Stats{AccuracyMean: 0.75, AccuracySamples: 3},
+			stats: enough(Stats{AccuracyMean: 0.75, AccuracySamples: 3}),
 			want:  job.Evidence{Observer: "accuracy_drift", Statistic: "mean", Value: 0.75, Threshold: 0.8, Unit: "1", Samples: 3, Flagged: true},
 		},
 		{
 			name:  "accuracy at the floor is not flagged",
 			obs:   drift,
-			stats: Stats{AccuracyMean: 0.8, AccuracySamples: 1},
+			stats: enough(Stats{AccuracyMean: 0.8, AccuracySamples: 1}),
 			want:  job.Evidence{Observer: "accuracy_drift", Statistic: "mean", Value: 0.8, Threshold: 0.8, Unit: "1", Samples: 1},
 		},
-		{name: "accuracy without data abstains", obs: drift, stats: Stats{AccuracyMean: 0}, abstain: true},
+		{name: "accuracy without data has no data", obs: drift, stats: enough(Stats{AccuracyMean: 0}), outcome: NoData},
+		{
+			name:    "accuracy below min_samples has few samples",
+			obs:     drift,
+			stats:   Stats{AccuracyMean: 0.1, AccuracySamples: 30, Predictions: 99, MinSamples: 100, Coverage: 1},
+			outcome: FewSamples,
+		},
+		{name: "a NaN accuracy is not finite", obs: drift, stats: enough(Stats{AccuracyMean: nan, AccuracySamples: 3}), outcome: NonFinite},
 		{
 			name:  "throughput below the floor is flagged",
 			obs:   floor,
-			stats: Stats{ThroughputRate: 2, ThroughputSamples: 600},
-			want:  job.Evidence{Observer: "throughput_floor", Statistic: "rate", Value: 2, Threshold: 5, Unit: "/s", Samples: 600, Flagged: true},
+			stats: enough(Stats{ThroughputRate: 2, ThroughputSamples: 30}),
+			want:  job.Evidence{Observer: "throughput_floor", Statistic: "rate", Value: 2, Threshold: 5, Unit: "/s", Samples: 30, Flagged: true},
 		},
-		{name: "throughput without data abstains", obs: floor, stats: Stats{}, abstain: true},
+		{
+			name:  "throughput of a model that nearly stopped is flagged below min_samples",
+			obs:   floor,
+			stats: Stats{ThroughputRate: 0.1, ThroughputSamples: 30, Predictions: 30, MinSamples: 100, Coverage: 1},
+			want:  job.Evidence{Observer: "throughput_floor", Statistic: "rate", Value: 0.1, Threshold: 5, Unit: "/s", Samples: 30, Flagged: true},
+		},
+		{
+			name:  "throughput of a counter that stopped growing is flagged",
+			obs:   floor,
+			stats: Stats{ThroughputRate: 0, ThroughputSamples: 30, MinSamples: 100, Coverage: 1},
+			want:  job.Evidence{Observer: "throughput_floor", Statistic: "rate", Value: 0, Threshold: 5, Unit: "/s", Samples: 30, Flagged: true},
+		},
+		{
+			name:  "throughput above the floor is not flagged",
+			obs:   floor,
+			stats: enough(Stats{ThroughputRate: 5, ThroughputSamples: 30}),
+			want:  job.Evidence{Observer: "throughput_floor", Statistic: "rate", Value: 5, Threshold: 5, Unit: "/s", Samples: 30},
+		},
+		{
+			name:    "throughput of a model watched for part of the window has few samples",
+			obs:     floor,
+			stats:   Stats{ThroughputRate: 0.1, ThroughputSamples: 30, Predictions: 1000, MinSamples: 100, Coverage: 0.5},
+			outcome: FewSamples,
+		},
+		{
+			name:    "throughput with an unknown coverage has few samples",
+			obs:     floor,
+			stats:   Stats{ThroughputRate: 0.1, ThroughputSamples: 30, Coverage: nan},
+			outcome: FewSamples,
+		},
+		{name: "throughput without data has no data", obs: floor, stats: enough(Stats{}), outcome: NoData},
+		{name: "an infinite rate is not finite", obs: floor, stats: enough(Stats{ThroughputRate: inf, ThroughputSamples: 3}), outcome: NonFinite},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, ok := tt.obs.Observe(&tt.stats)
-			if tt.abstain {
-				assert.False(t, ok)
-				return
-			}
-			require.True(t, ok)
+			got, outcome := tt.obs.Observe(&tt.stats)
+			assert.Equal(t, tt.outcome, outcome, "outcome %s", outcome)
+			// Evidence is filled for Observed and Unresolved only.
 			assert.Equal(t, tt.want, got)
+			if outcome == Observed || outcome == Unresolved {
+				j := job.Job{ID: "x", ModelID: "m", RequestedAt: time.Unix(1, 0), Evidence: []job.Evidence{got}}
+				assert.NoError(t, j.Validate(), "the evidence goes into a valid job")
+			}
 		})
+	}
+}
+
+func TestOutcomeNames(t *testing.T) {
+	for o, want := range map[Outcome]string{
+		Observed: "observed", NoData: "no_data", FewSamples: "few_samples", Unresolved: "unresolved",
+		NonFinite: "non_finite", NonFinite + 1: "outcome(5)",
+	} {
+		assert.Equal(t, want, o.String())
 	}
 }
 
 func TestLatencyStatisticNamesThePercentile(t *testing.T) {
 	for q, want := range map[float64]string{0.5: "p50", 0.99: "p99", 0.999: "p99.9"} {
 		o := NewLatencySLA(LatencySLAConfig{Enabled: true, Percentile: q, Threshold: time.Second})
-		ev, ok := o.Observe(&Stats{Latency: fixedLatency{ms: 1, count: 1}})
-		require.True(t, ok)
+		ev, outcome := o.Observe(&Stats{Latency: bucket(1, 1, 1, 1)})
+		require.Equal(t, Observed, outcome)
 		assert.Equal(t, want, ev.Statistic)
 	}
 }

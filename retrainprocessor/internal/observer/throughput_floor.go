@@ -53,17 +53,20 @@ func NewThroughputFloor(c ThroughputFloorConfig) Observer { return &throughputFl
 
 func (*throughputFloor) Name() string { return "throughput_floor" }
 
-func (o *throughputFloor) Observe(s *Stats) (job.Evidence, bool) {
-	if s.ThroughputSamples == 0 {
-		return job.Evidence{}, false
+// Observe needs throughput data and a model watched for a whole window, whatever its prediction
+// count: min_samples would hide exactly the models that nearly stopped serving, and a model seen
+// for part of the window would read as slow.
+func (o *throughputFloor) Observe(s *Stats) (ev job.Evidence, outcome Outcome) {
+	switch {
+	case s.ThroughputSamples == 0:
+		return ev, NoData
+	case !(s.Coverage >= 1): // NaN included
+		return ev, FewSamples
+	case !finite(s.ThroughputRate):
+		return ev, NonFinite
 	}
-	return job.Evidence{
-		Observer:  o.Name(),
-		Statistic: "rate",
-		Value:     s.ThroughputRate,
-		Threshold: o.min,
-		Unit:      "/s",
-		Samples:   s.ThroughputSamples,
-		Flagged:   s.ThroughputRate < o.min,
-	}, true
+	ev.Observer, ev.Statistic, ev.Unit = o.Name(), "rate", "/s"
+	ev.Value, ev.Threshold, ev.Samples = s.ThroughputRate, o.min, s.ThroughputSamples
+	ev.Flagged = s.ThroughputRate < o.min
+	return ev, Observed
 }

@@ -85,10 +85,12 @@ func (e *Exponential) Count() uint64 {
 	return e.ZeroCount + sum(e.Counts)
 }
 
-// Quantile returns the nearest-rank q-quantile (0 < q < 1) within RelativeError of the true one;
-// ok is false for an empty e or a q outside (0, 1).
-func (e *Exponential) Quantile(q float64) (v float64, ok bool) {
-	return nearestRank(q, e.ZeroCount, e.Scale, e.Offset, e.Counts, e.Count())
+// Quantile returns the nearest-rank q-quantile (0 < q < 1) within RelativeError of the true one,
+// bounded by the bucket holding it (0 for the zero count); ok is false for an empty e or a q
+// outside (0, 1). Buckets fold only at MinScale or past index MaxInt32, where their bounds are
+// already 0 or +Inf.
+func (e *Exponential) Quantile(q float64) (Estimate, bool) {
+	return nearestRank(q, e.ZeroCount, e.Scale, e.Offset, e.Counts, e.Count(), false)
 }
 
 // RelativeError returns (b-1)/(b+1) for the base b of the current scale.

@@ -55,7 +55,9 @@ func TestExponentialQuantileIsWithinRelativeErrorOfExactNearestRank(t *testing.T
 			for _, q := range testQuantiles {
 				est, ok := e.Quantile(q)
 				require.True(t, ok)
-				assertWithinRelativeError(t, exactQuantile(d.samples, q), est, e.RelativeError(), "q=%v scale %d", q, e.Scale)
+				exact := exactQuantile(d.samples, q)
+				assertWithinRelativeError(t, exact, est.Value, e.RelativeError(), "q=%v scale %d", q, e.Scale)
+				assertWithinBounds(t, exact, est, "q=%v scale %d", q, e.Scale)
 			}
 		})
 	}
@@ -260,27 +262,40 @@ func TestExponentialQuantileEdgeCases(t *testing.T) {
 	zeroOnly := Exponential{ZeroCount: 3}
 	mostlyZero := Exponential{}
 	mostlyZero.Add(0, 4, []uint64{1}, 9)
+	top := Exponential{}
+	top.Add(0, 1023, []uint64{1}, 0)
+	past := Exponential{}
+	past.Add(0, 1024, []uint64{1}, 0)
+	inf := math.Inf(1)
 	tests := []struct {
 		name   string
 		e      *Exponential
 		q      float64
-		want   float64
+		want   Estimate
 		wantOK bool
 	}{
-		{"empty has no quantile", &Exponential{}, 0.5, 0, false},
-		{"q of zero is rejected", &mostlyZero, 0, 0, false},
-		{"q of one is rejected", &mostlyZero, 1, 0, false},
-		{"NaN q is rejected", &mostlyZero, math.NaN(), 0, false},
-		{"only zeros give zero", &zeroOnly, 0.99, 0, true},
-		{"rank within the zero count gives zero", &mostlyZero, 0.9, 0, true},
-		{"rank past the zero count gives the bucket midpoint", &mostlyZero, 0.95, 2 * 32 / 3.0, true},
-		{"a tiny q still picks the first observation", &mostlyZero, 1e-300, 0, true},
+		{"empty has no quantile", &Exponential{}, 0.5, Estimate{}, false},
+		{"q of zero is rejected", &mostlyZero, 0, Estimate{}, false},
+		{"q of one is rejected", &mostlyZero, 1, Estimate{}, false},
+		{"NaN q is rejected", &mostlyZero, math.NaN(), Estimate{}, false},
+		{"only zeros give zero", &zeroOnly, 0.99, Estimate{}, true},
+		{"rank within the zero count gives zero", &mostlyZero, 0.9, Estimate{}, true},
+		{"rank past the zero count gives the bucket midpoint and bounds", &mostlyZero, 0.95, Estimate{2 * 32 / 3.0, 16, 32}, true},
+		{"a tiny q still picks the first observation", &mostlyZero, 1e-300, Estimate{}, true},
+		{"the top float bucket has a finite midpoint and no upper bound", &top, 0.5, Estimate{math.Ldexp(4.0/3, 1023), math.Ldexp(1, 1023), inf}, true},
+		{"a bucket past the largest float is infinite", &past, 0.5, Estimate{inf, inf, inf}, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, ok := tt.e.Quantile(tt.q)
 			assert.Equal(t, tt.wantOK, ok)
-			assert.InDelta(t, tt.want, got, 1e-12)
+			if math.IsInf(tt.want.Value, 0) || tt.want.Value == 0 {
+				assert.Equal(t, tt.want.Value, got.Value, "value")
+			} else {
+				assert.InEpsilon(t, tt.want.Value, got.Value, 1e-12, "value")
+			}
+			assert.Equal(t, tt.want.Lower, got.Lower, "lower")
+			assert.Equal(t, tt.want.Upper, got.Upper, "upper")
 		})
 	}
 }

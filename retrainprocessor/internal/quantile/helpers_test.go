@@ -1,6 +1,7 @@
 package quantile
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -91,4 +92,17 @@ func assertWithinRelativeError(t *testing.T, exact, est, relErr float64, msgAndA
 		return
 	}
 	assert.LessOrEqual(t, math.Abs(est-exact)/exact, relErr+1e-12, msgAndArgs...)
+}
+
+// assertWithinBounds checks that the estimate lies within its bounds and so does the true quantile,
+// but for the rounding of computed bucket boundaries.
+func assertWithinBounds(t *testing.T, exact float64, est Estimate, format string, args ...any) {
+	t.Helper()
+	const slack = 1e-12
+	if !(est.Lower <= est.Value && est.Value <= est.Upper) {
+		t.Errorf("estimate %+v outside its bounds: %s", est, fmt.Sprintf(format, args...))
+	}
+	if !(est.Lower*(1-slack) <= exact && exact <= est.Upper*(1+slack)) {
+		t.Errorf("true quantile %v outside [%v, %v]: %s", exact, est.Lower, est.Upper, fmt.Sprintf(format, args...))
+	}
 }

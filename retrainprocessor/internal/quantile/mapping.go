@@ -54,9 +54,11 @@ func relativeError(scale int32) float64 {
 	return math.Tanh(math.Ldexp(math.Ln2, -int(scale)) / 2)
 }
 
-// midpoint returns 2*upper/(b+1) for the bucket index at scale: the value within relativeError
-// of every value the bucket holds.
-func midpoint(index int64, scale int32) float64 {
+// bucketEstimate returns the midpoint 2*upper/(b+1) of the bucket index at scale, the value within
+// relativeError of every value the bucket holds, bounded by the bucket. The bounds are also the
+// relative error bound: midpoint/(1+relativeError) and midpoint/(1-relativeError).
+func bucketEstimate(index int64, scale int32) Estimate {
+	lower := lowerBound(index, scale)
 	// 2*b*lower/(b+1) == lower*(1+relativeError), which stays finite for the top float64 bucket.
-	return lowerBound(index, scale) * (1 + relativeError(scale))
+	return Estimate{Value: lower * (1 + relativeError(scale)), Lower: lower, Upper: lowerBound(index+1, scale)}
 }

@@ -77,13 +77,29 @@ func TestSketchRelativeErrorIsBelowOnePercent(t *testing.T) {
 	assert.Less(t, SketchRelativeError, 0.01)
 }
 
-func TestMidpointIsWithinRelativeErrorOfBothBounds(t *testing.T) {
+func TestBucketEstimateIsTheMidpointWithinRelativeErrorOfBothBounds(t *testing.T) {
 	for _, scale := range []int32{-2, 0, 3, 6, 20} {
 		for _, i := range []int64{-100, -1, 0, 1, 77} {
-			lower, upper, mid := lowerBound(i, scale), lowerBound(i+1, scale), midpoint(i, scale)
+			est := bucketEstimate(i, scale)
+			lower, upper, mid := lowerBound(i, scale), lowerBound(i+1, scale), est.Value
+			assert.Equal(t, lower, est.Lower, "scale %d index %d", scale, i)
+			assert.Equal(t, upper, est.Upper, "scale %d index %d", scale, i)
 			relErr := relativeError(scale)
 			assert.InEpsilon(t, relErr, (mid-lower)/lower, 1e-6, "scale %d index %d", scale, i)
 			assert.InEpsilon(t, relErr, (upper-mid)/upper, 1e-6, "scale %d index %d", scale, i)
+			// The bounds are the relative error bound around the midpoint.
+			assert.InEpsilon(t, mid/(1+relErr), lower, 1e-12, "scale %d index %d", scale, i)
+			assert.InEpsilon(t, mid/(1-relErr), upper, 1e-9, "scale %d index %d", scale, i)
 		}
 	}
+}
+
+func TestBucketEstimateOfTheTopFloatBucket(t *testing.T) {
+	// Scale 0, index 1023 is (2^1023, 2^1024]: the midpoint stays finite, the upper bound is +Inf.
+	est := bucketEstimate(1023, 0)
+	assert.Equal(t, math.Ldexp(1, 1023), est.Lower)
+	assert.InEpsilon(t, math.Ldexp(4.0/3, 1023), est.Value, 1e-15)
+	assert.True(t, math.IsInf(est.Upper, 1))
+	// Index 1024 starts past the largest float.
+	assert.True(t, math.IsInf(bucketEstimate(1024, 0).Value, 1))
 }

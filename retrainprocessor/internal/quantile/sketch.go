@@ -20,6 +20,7 @@ type Sketch struct {
 	zero   uint64
 	total  uint64
 	offset int32
+	folded bool // counts[0] holds samples from below its bucket; in offset's padding
 	counts []uint64
 }
 
@@ -31,8 +32,15 @@ func (s *Sketch) Add(v float64) {
 		s.zero++
 		return
 	}
-	v = min(v, math.MaxFloat64)
-	s.offset, s.counts = addOne(s.offset, s.counts, SketchMaxBuckets, indexOf(v, SketchScale))
+	index := indexOf(min(v, math.MaxFloat64), SketchScale)
+	if p := index - int64(s.offset); len(s.counts) > 0 && p >= 0 && p < int64(len(s.counts)) {
+		s.counts[p]++
+		return
+	}
+	// Outside the window: grow it, or fold what no longer fits into its lowest bucket.
+	held, offset := len(s.counts) > 0, s.offset
+	s.offset, s.counts = addOne(s.offset, s.counts, SketchMaxBuckets, index)
+	s.folded = s.folded || index < int64(s.offset) || (held && offset < s.offset)
 }
 
 // Merge adds the samples of o to s.
@@ -47,7 +55,12 @@ func (s *Sketch) Merge(o *Sketch) {
 	}
 	s.zero += o.zero
 	s.total += o.total
+	if len(o.counts) == 0 {
+		return
+	}
+	held, offset := len(s.counts) > 0, s.offset
 	s.offset, s.counts = addRun(s.offset, s.counts, SketchMaxBuckets, int64(o.offset), 0, o.counts)
+	s.folded = s.folded || o.folded || o.offset < s.offset || (held && offset < s.offset)
 }
 
 // Reset empties s, keeping its capacity.
@@ -56,6 +69,7 @@ func (s *Sketch) Reset() {
 	s.total = 0
 	s.offset = 0
 	s.counts = s.counts[:0]
+	s.folded = false
 }
 
 // Count returns the number of samples added.
@@ -65,6 +79,8 @@ func (s *Sketch) Count() uint64 {
 
 // Quantile returns the nearest-rank q-quantile (0 < q < 1) within SketchRelativeError of the
 // true one, except below buckets that were folded; ok is false for an empty s or a q outside (0, 1).
-func (s *Sketch) Quantile(q float64) (float64, bool) {
-	return nearestRank(q, s.zero, SketchScale, s.offset, s.counts, s.total)
+// The bounds are the relative error bound, which are the bucket's bounds; a rank in the lowest
+// kept bucket after folding has a lower bound of 0, since the folded samples were smaller.
+func (s *Sketch) Quantile(q float64) (Estimate, bool) {
+	return nearestRank(q, s.zero, SketchScale, s.offset, s.counts, s.total, s.folded)
 }

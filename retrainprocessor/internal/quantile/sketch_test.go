@@ -21,7 +21,9 @@ func TestSketchQuantileIsWithinRelativeErrorOfExactNearestRank(t *testing.T) {
 			for _, q := range testQuantiles {
 				est, ok := s.Quantile(q)
 				require.True(t, ok)
-				assertWithinRelativeError(t, exactQuantile(d.samples, q), est, SketchRelativeError, "q=%v", q)
+				exact := exactQuantile(d.samples, q)
+				assertWithinRelativeError(t, exact, est.Value, SketchRelativeError, "q=%v", q)
+				assertWithinBounds(t, exact, est, "q=%v", q)
 			}
 		})
 	}
@@ -62,12 +64,18 @@ func TestSketchFoldsLowestBucketsAndKeepsHighQuantiles(t *testing.T) {
 			for _, q := range []float64{0.9, 0.99, 0.999} {
 				est, ok := s.Quantile(q)
 				require.True(t, ok)
-				assertWithinRelativeError(t, exactQuantile(values, q), est, SketchRelativeError, "q=%v", q)
+				exact := exactQuantile(values, q)
+				assertWithinRelativeError(t, exact, est.Value, SketchRelativeError, "q=%v", q)
+				assertWithinBounds(t, exact, est, "q=%v", q)
 			}
-			// A folded quantile can only move up, to the lowest kept bucket.
+			// A folded quantile can only move up, to the lowest kept bucket, whose lower bound
+			// becomes 0.
 			est, ok := s.Quantile(0.5)
 			require.True(t, ok)
-			assert.GreaterOrEqual(t, est, exactQuantile(values, 0.5))
+			exact := exactQuantile(values, 0.5)
+			assert.GreaterOrEqual(t, est.Value, exact)
+			assert.Zero(t, est.Lower)
+			assertWithinBounds(t, exact, est, "q=0.5")
 		})
 	}
 }
@@ -105,8 +113,82 @@ func TestSketchMergeEqualsAddingAllSamples(t *testing.T) {
 			for _, q := range []float64{0.99, 0.999} {
 				est, ok := a.Quantile(q)
 				require.True(t, ok)
-				assertWithinRelativeError(t, exactQuantile(samples, q), est, SketchRelativeError, "q=%v", q)
+				exact := exactQuantile(samples, q)
+				assertWithinRelativeError(t, exact, est.Value, SketchRelativeError, "q=%v", q)
+				assertWithinBounds(t, exact, est, "q=%v", q)
 			}
+		})
+	}
+}
+
+func TestSketchLowestBoundIsZeroOnceFolded(t *testing.T) {
+	low, high := 1.0, math.Ldexp(1, 20) // 2^20 apart: more than SketchMaxBuckets at scale 6
+	folded := func() *Sketch {
+		var s Sketch
+		s.Add(low)
+		s.Add(high)
+		return &s
+	}
+	tests := []struct {
+		name   string
+		sketch func() *Sketch
+		folded bool
+	}{
+		{"a range that fits keeps the lowest bucket's bound", func() *Sketch {
+			var s Sketch
+			s.Add(low)
+			s.Add(low * 1000)
+			return &s
+		}, false},
+		{"a high sample folds the lowest ones", folded, true},
+		{"a low sample below a full range is folded", func() *Sketch {
+			var s Sketch
+			s.Add(high)
+			s.Add(high / 1024)
+			s.Add(low)
+			return &s
+		}, true},
+		{"merging a folded sketch", func() *Sketch {
+			var s Sketch
+			s.Add(high)
+			s.Merge(folded())
+			return &s
+		}, true},
+		{"a merge that pushes the window up", func() *Sketch {
+			var s, o Sketch
+			s.Add(low)
+			o.Add(high)
+			s.Merge(&o)
+			return &s
+		}, true},
+		{"a merge of a sketch below the window", func() *Sketch {
+			var s, o Sketch
+			s.Add(high)
+			o.Add(low)
+			s.Merge(&o)
+			return &s
+		}, true},
+		{"reset forgets the folding", func() *Sketch {
+			s := folded()
+			s.Reset()
+			s.Add(low)
+			s.Add(low * 1000)
+			return s
+		}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := tt.sketch()
+			est, ok := s.Quantile(1e-9) // the lowest kept bucket
+			require.True(t, ok)
+			if tt.folded {
+				assert.Zero(t, est.Lower)
+			} else {
+				assert.Equal(t, lowerBound(int64(s.offset), SketchScale), est.Lower)
+				assert.Less(t, est.Lower, low)
+				assert.Positive(t, est.Lower)
+			}
+			assert.GreaterOrEqual(t, est.Upper, est.Value)
 		})
 	}
 }
@@ -120,7 +202,7 @@ func TestSketchMergeWithItselfDoublesCounts(t *testing.T) {
 	assert.Equal(t, uint64(8), s.Count())
 	est, ok := s.Quantile(0.25)
 	require.True(t, ok)
-	assert.Zero(t, est)
+	assert.Equal(t, Estimate{}, est)
 }
 
 func TestSketchCountsTinyValuesAsZero(t *testing.T) {
@@ -138,7 +220,7 @@ func TestSketchCountsTinyValuesAsZero(t *testing.T) {
 			s.Add(tt.v)
 			est, ok := s.Quantile(0.5)
 			assert.True(t, ok)
-			assert.Zero(t, est)
+			assert.Equal(t, Estimate{}, est)
 			assert.Empty(t, s.counts)
 		})
 	}

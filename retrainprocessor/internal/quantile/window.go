@@ -38,12 +38,8 @@ func addRun(offset int32, counts []uint64, limit int, first int64, shift uint, s
 	return int32(lo), counts
 }
 
-// addOne adds one count to bucket index; it is addRun's fast path for a single sample.
+// addOne adds one count to bucket index.
 func addOne(offset int32, counts []uint64, limit int, index int64) (int32, []uint64) {
-	if p := index - int64(offset); len(counts) > 0 && p >= 0 && p < int64(len(counts)) {
-		counts[p]++
-		return offset, counts
-	}
 	one := [1]uint64{1}
 	return addRun(offset, counts, limit, index, 0, one[:])
 }
@@ -123,28 +119,30 @@ func sum(counts []uint64) uint64 {
 }
 
 // nearestRank returns the value of the ceil(q*total)-th smallest observation: 0 for the zero
-// bucket, otherwise the midpoint of the bucket holding it.
-func nearestRank(q float64, zero uint64, scale, offset int32, counts []uint64, total uint64) (float64, bool) {
+// bucket, otherwise the midpoint of the bucket holding it, with that bucket's bounds. When folded,
+// the lowest bucket also holds observations from below it, and its lower bound is 0.
+func nearestRank(q float64, zero uint64, scale, offset int32, counts []uint64, total uint64, folded bool) (Estimate, bool) {
 	if total == 0 || !(q > 0 && q < 1) {
-		return 0, false
+		return Estimate{}, false
 	}
 	rank := total
 	if r := math.Ceil(q * float64(total)); r < float64(total) {
 		rank = max(uint64(r), 1)
 	}
-	if rank <= zero {
-		return 0, true
+	if rank <= zero || len(counts) == 0 {
+		// Past the zero count without buckets only when total overstates them.
+		return Estimate{}, true
 	}
-	cum := zero
-	for i, c := range counts {
-		cum += c
-		if cum >= rank {
-			return midpoint(int64(offset)+int64(i), scale), true
+	i, cum := 0, zero
+	for i < len(counts)-1 { // past the last bucket only when total overstates them: keep the last
+		if cum += counts[i]; cum >= rank {
+			break
 		}
+		i++
 	}
-	// Only reachable when total overstates the buckets; the highest bucket is the best answer.
-	if len(counts) == 0 {
-		return 0, true
+	est := bucketEstimate(int64(offset)+int64(i), scale)
+	if folded && i == 0 {
+		est.Lower = 0
 	}
-	return midpoint(int64(offset)+int64(len(counts))-1, scale), true
+	return est, true
 }

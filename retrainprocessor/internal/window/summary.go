@@ -78,21 +78,23 @@ func (s *Summary) add(sl *slot) {
 // Count is the number of latency observations in the window.
 func (s *Summary) Count() uint64 { return s.latCount }
 
-// Quantile estimates the q-quantile of latency in ms. See the README for each estimate's error.
-func (s *Summary) Quantile(q float64) (float64, bool) {
+// Quantile estimates the q-quantile of latency in ms, with the bounds of the bucket it comes from:
+// the explicit bucket the rank falls in, the exponential bucket scaled to ms, or the sketch's
+// relative error bound. See the README for each estimate's error.
+func (s *Summary) Quantile(q float64) (quantile.Estimate, bool) {
 	if s.latCount == 0 {
-		return 0, false
+		return quantile.Estimate{}, false
 	}
 	switch s.kind {
 	case KindExplicit:
 		return quantile.Explicit(q, s.bounds, s.explicit)
 	case KindExponential:
-		v, ok := s.exp.Quantile(q)
-		return v * s.factor, ok
+		est, ok := s.exp.Quantile(q)
+		return est.Scale(s.factor), ok
 	case KindSketch:
 		return s.sketch.Quantile(q)
 	}
-	return 0, false
+	return quantile.Estimate{}, false
 }
 
 // Predictions is the number of predictions the window saw: latency observations, or the
@@ -108,13 +110,15 @@ func (s *Summary) Predictions() uint64 {
 }
 
 // Throughput returns predictions per second and the samples it rests on (0 = no data). A counter
-// gives its increase over the time it covered; a gauge its mean; with derive and neither, the
-// latency observation count over the time it covered.
+// gives its increase over the time it covered, resting on its points (a counter that stopped
+// growing is a rate of 0, not missing data); a gauge its mean, resting on its readings; with
+// derive and neither, the latency observation count over the time it covered, resting on the
+// observations.
 func (s *Summary) Throughput(derive bool) (perSecond float64, samples uint64) {
 	switch {
 	case s.tpN > 0:
 		if span := s.tpEnd - s.tpStart; span > 0 {
-			return s.tpSum / seconds(span), uint64(math.Round(s.tpSum))
+			return s.tpSum / seconds(span), s.tpN
 		}
 	case s.tpGaugeN > 0:
 		return s.tpGaugeSum / float64(s.tpGaugeN), s.tpGaugeN
