@@ -42,8 +42,8 @@ type retrainProcessor struct {
 	overrides map[string][]evalObserver // observers of models with overrides
 	// abstainAttrs are the attribute sets of the abstentions counter, by observer id and outcome.
 	abstainAttrs [][observerOutcomes][]metric.AddOption
-	strategy  strategy.Strategy
-	store     store
+	strategy     strategy.Strategy
+	store        store
 
 	// logs are the next consumers of every logs pipeline the processor is in; set before Start.
 	logs []consumer.Logs
