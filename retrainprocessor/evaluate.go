@@ -242,6 +242,9 @@ func (p *retrainProcessor) newJob(m *model, now time.Time) (*outboxJob, error) {
 		Evidence:     append([]job.Evidence(nil), e.evidence...),
 		Resource:     resource,
 	}
+	if err := j.Validate(); err != nil { // what the exporter would refuse to decode
+		return nil, err
+	}
 	ld := plog.NewLogs()
 	job.Append(ld, metadata.ScopeName, j)
 	var enc plog.ProtoMarshaler
