@@ -14,7 +14,7 @@ var (
 	windowStart = requestedAt.Add(-5 * time.Minute)
 )
 
-// designJob is the job of DESIGN.md's webhook body example.
+// designJob is the job of the README's webhook body example.
 func designJob() Job {
 	return Job{
 		ID:           NewID("fraud-detector", "3", requestedAt),

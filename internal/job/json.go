@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// wireJob is the default webhook body; field order is the order of DESIGN.md.
+// wireJob is the default webhook body; field order is the order of the README's example.
 type wireJob struct {
 	SchemaVersion int            `json:"schema_version"`
 	ID            string         `json:"id"`
@@ -31,7 +31,7 @@ type wireWindow struct {
 	End   string `json:"end"`
 }
 
-// MarshalJSON renders the default webhook body of DESIGN.md:
+// MarshalJSON renders the default webhook body (the README's "The RetrainJob"):
 //
 //	{"schema_version":1,"id":…,"type":"ml.model.retrain_requested","model_id":…,"model_version":…,
 //	 "reasons":[…],"strategy":…,"requested_at":…,"window":{"start":…,"end":…},"evidence":[…],"resource":{…}}
