@@ -357,7 +357,7 @@ func TestAHangingStorageDoesNotHangStart(t *testing.T) {
 		{Value: 1, Attributes: attribute.NewSet(attribute.String("operation", "timeout"))},
 	}, metricdatatest.IgnoreTimestamp())
 	n.degradeAndEvaluate(degraded("a"), t0)
-	assert.Equal(t, 1, n.logs.FilterMessage("Model needs retraining").Len(), "it started clean and works")
+	assert.Equal(t, 1, n.logs.FilterMessageSnippet("Model needs retraining").Len(), "it started clean and works")
 }
 
 // stuckLogs blocks in ConsumeLogs, ignoring its context, until released: an exporter without a
@@ -428,25 +428,36 @@ func TestTheInstanceStopsWithTheLastPipelineNotTheFirst(t *testing.T) {
 
 func TestEveryJobIsLoggedDespiteLogSampling(t *testing.T) {
 	core, logs := observer.New(zapcore.InfoLevel)
-	// The collector's default sampling: the first 10 lines of a message per second, then 1 in 100.
-	sampled := zap.New(zapcore.NewSamplerWithOptions(core, time.Second, 10, 100))
+	// The collector's default sampling: per message, the first 10 lines in 10 s, then 1 in 100.
+	sampled := zap.New(zapcore.NewSamplerWithOptions(core, 10*time.Second, 10, 100))
 	n := startNode(t, testConfig(), nodeOptions{logger: sampled, now: t0})
 	var want []any
-	for i := range 21 {
-		m := "model-" + string(rune('a'+i))
-		a := degraded(m)
-		for ts := t0.Add(-295 * time.Second); ts.Before(t0); ts = ts.Add(10 * time.Second) {
+	feed := func(model string, at time.Time) {
+		n.clock.set(at)
+		a := degraded(model)
+		for ts := at.Add(-295 * time.Second); ts.Before(at); ts = ts.Add(10 * time.Second) {
 			a.serve(20, 20)
 			require.NoError(t, n.p.ingestOnly(a.export(ts)))
 		}
-		want = append(want, job.NewID(m, "", t0))
+		want = append(want, job.NewID(model, "", at))
+	}
+	for i := range 21 { // one evaluation fires 21 jobs
+		feed("model-"+string(rune('a'+i)), t0)
 	}
 	n.p.evaluate(context.Background(), t0)
+	for i := range 15 { // then 15 evaluations fire one job each, within the same 10 s of logging
+		at := t0.Add(time.Duration(i+1) * time.Minute)
+		feed("single-"+string(rune('a'+i)), at)
+		n.p.evaluate(context.Background(), at)
+	}
 	var got []any
-	for _, e := range logs.FilterMessage("Models need retraining").All() {
+	for _, e := range logs.FilterMessageSnippet("Models need retraining").All() {
 		for _, j := range e.ContextMap()["retrain_jobs"].([]any) {
 			got = append(got, j.(map[string]any)["job_id"])
 		}
+	}
+	for _, e := range logs.FilterMessageSnippet("Model needs retraining").All() {
+		got = append(got, e.ContextMap()["job_id"])
 	}
 	assert.ElementsMatch(t, want, got)
 }

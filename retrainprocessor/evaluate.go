@@ -91,7 +91,7 @@ func (p *retrainProcessor) evaluate(ctx context.Context, now time.Time) {
 		tb.ProcessorRetrainJobsSuppressed.Add(ctx, suppressed)
 	}
 	p.recordAbstentions(ctx)
-	p.logFired()
+	p.logFired(now)
 	// The outbox, and so every fired job, is in storage before any pipeline sees a job.
 	p.flush(ctx, now)
 	p.handOff(ctx, now)
@@ -255,30 +255,43 @@ func (p *retrainProcessor) newJob(m *model, now time.Time) (*outboxJob, error) {
 	return &outboxJob{key: m.key, id: j.ID, logs: ld, raw: raw, firedAt: now, reasons: j.Reasons}, nil
 }
 
-// maxFiredLines bounds the log lines one tick writes about its jobs. The collector's log
-// sampling drops repeats of a message beyond a few per second, and a decision is rare and must
-// always be logged: so a tick logs its jobs in at most this many lines.
+// maxFiredLines bounds the log lines one tick writes about its jobs.
 const maxFiredLines = 5
 
-// logFired logs this tick's jobs, each one named, in at most maxFiredLines lines: one line per
-// job when they are few, else the jobs listed in groups.
-func (p *retrainProcessor) logFired() {
+// logFired logs this tick's jobs, each one named: a line per job when they are few, else the
+// jobs listed in at most maxFiredLines lines. A decision is rare and must always be logged, but
+// the collector's log sampling keeps only the first lines of a message in each period (10 per
+// 10 s by default), counted by message text: so every line's message is its own, naming the job
+// or the tick, and a prefix search still finds them all.
+func (p *retrainProcessor) logFired(now time.Time) {
 	e := &p.eval
 	n := len(e.fired)
 	if n <= maxFiredLines {
 		for _, j := range e.fired {
-			p.logger.Info("Model needs retraining", zap.String("job_id", j.id), zap.String("model", j.key.model),
+			p.logger.Info(fmt.Sprintf("Model needs retraining: %s (job %s)", modelName(j.key), j.id),
+				zap.String("job_id", j.id), zap.String("model", j.key.model),
 				zap.String("version", j.key.version), zap.Strings("reasons", j.reasons))
 		}
 	} else {
 		per := (n + maxFiredLines - 1) / maxFiredLines
-		for from := 0; from < n; from += per {
-			part := slices.Clone(e.fired[from:min(from+per, n)]) // the logger may encode it later
-			p.logger.Info("Models need retraining", zap.Int("jobs", len(part)), zap.Array("retrain_jobs", firedJobs(part)))
+		parts := (n + per - 1) / per
+		for part, from := 1, 0; from < n; part, from = part+1, from+per {
+			jobs := slices.Clone(e.fired[from:min(from+per, n)]) // the logger may encode it later
+			p.logger.Info(fmt.Sprintf("Models need retraining: %d jobs at %s (part %d of %d)", n,
+				now.UTC().Format(time.RFC3339Nano), part, parts),
+				zap.Int("jobs", len(jobs)), zap.Array("retrain_jobs", firedJobs(jobs)))
 		}
 	}
 	clear(e.fired)
 	e.fired = e.fired[:0]
+}
+
+// modelName is how log messages name a model: its id, and its version when known.
+func modelName(k modelKey) string {
+	if k.version == "" {
+		return k.model
+	}
+	return k.model + " version " + k.version
 }
 
 type firedJobs []*outboxJob
