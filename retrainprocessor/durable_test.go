@@ -279,9 +279,10 @@ func TestWithoutStorageJobsLeftAtShutdownAreCountedAndNamed(t *testing.T) {
 }
 
 func TestAFullOutboxDropsTheOldestJobsCountedAndNamed(t *testing.T) {
-	defer func(old int) { maxOutboxJobs = old }(maxOutboxJobs)
-	maxOutboxJobs = 2
 	n := startNode(t, testConfig(), nodeOptions{logs: consumertest.NewErr(errors.New("down")), now: t0})
+	n.p.evalMu.Lock()
+	n.p.eval.maxOutbox = 2
+	n.p.evalMu.Unlock()
 	for i, m := range []string{"a", "b", "c"} {
 		n.degradeAndEvaluate(degraded(m), t0.Add(time.Duration(i)*time.Minute))
 	}

@@ -34,6 +34,8 @@ type evaluator struct {
 	rewriteIndex bool
 	// outbox holds, oldest first, the fired jobs some logs pipeline has not accepted (outbox.go).
 	outbox []*outboxJob
+	// maxOutbox is maxOutboxJobs; tests lower it.
+	maxOutbox int
 	// batchSize is, per logs pipeline, how many jobs the next hand-off offers in one call.
 	batchSize []int
 	// abstained counts this tick's abstentions by observer id and outcome.
@@ -44,6 +46,7 @@ type evaluator struct {
 
 func (e *evaluator) init() {
 	e.decisions = map[modelKey]*decision{}
+	e.maxOutbox = maxOutboxJobs
 }
 
 // evaluate runs every observer and the strategy over each model's window ending at now, writes

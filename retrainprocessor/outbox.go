@@ -13,7 +13,7 @@ import (
 
 // maxOutboxJobs bounds the jobs waiting in the outbox for a logs pipeline that refuses them; past
 // it the oldest are dropped, counted and logged.
-var maxOutboxJobs = 10000
+const maxOutboxJobs = 10000
 
 // handOffBatch is how many jobs go to a logs pipeline in one ConsumeLogs call, so a pipeline
 // with a small queue can take some while refusing the rest.
@@ -155,7 +155,7 @@ func (p *retrainProcessor) remove(ctx context.Context, j *outboxJob) {
 // trim drops the oldest jobs beyond maxOutboxJobs: each is counted and named in the log.
 func (p *retrainProcessor) trim(ctx context.Context) {
 	e := &p.eval
-	over := len(e.outbox) - maxOutboxJobs
+	over := len(e.outbox) - e.maxOutbox
 	if over <= 0 {
 		return
 	}
@@ -167,7 +167,7 @@ func (p *retrainProcessor) trim(ctx context.Context) {
 	e.outbox = slices.Delete(e.outbox, 0, over)
 	p.telemetry.ProcessorRetrainJobsDropped.Add(ctx, int64(over), droppedOutboxFull...)
 	p.logger.Error("Dropping the oldest RetrainJobs: the logs pipeline kept refusing them and the outbox is full",
-		zap.Int("jobs", over), zap.Int("outbox_limit", maxOutboxJobs), zap.Strings("job_ids", ids))
+		zap.Int("jobs", over), zap.Int("outbox_limit", e.maxOutbox), zap.Strings("job_ids", ids))
 }
 
 // reportOutboxAtStop says what the outbox still holds at Shutdown: kept in storage for the next
