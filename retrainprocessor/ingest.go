@@ -17,11 +17,14 @@ type scratch struct {
 	series series
 	bounds []float64
 	counts []uint64
-	// The last increase step computed, per kind, whose buckets the next one reuses.
-	histInc delta.HistogramPoint
-	expInc  delta.ExponentialPoint
-	sumInc  delta.SumPoint
+	// The point step takes and the increase it computes, per kind; the increase's buckets are
+	// reused from one point to the next.
+	hist pointAndIncrease[delta.HistogramPoint]
+	exp  pointAndIncrease[delta.ExponentialPoint]
+	sum  pointAndIncrease[delta.SumPoint]
 }
+
+type pointAndIncrease[P any] struct{ point, inc P }
 
 var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 
@@ -38,8 +41,8 @@ func (p *retrainProcessor) ingest(ctx context.Context, md pmetric.Metrics) {
 	if cap(buf) > 4096 || cap(ends) > 256 { // an outsized resource: let it go
 		buf, ends = nil, nil
 	}
-	sc.series = series{buf: buf, ends: ends} // do not keep the request alive from the pool
-	sc.histInc.Bounds = nil                  // nor a model's bounds
+	sc.series = series{buf: buf, ends: ends}            // do not keep the request alive from the pool
+	sc.hist.point.Bounds, sc.hist.inc.Bounds = nil, nil // nor a model's bounds
 	scratchPool.Put(sc)
 }
 

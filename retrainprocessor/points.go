@@ -12,11 +12,11 @@ import (
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/window"
 )
 
-// step takes one histogram, exponential histogram or monotonic sum point p, covering
+// step takes one histogram, exponential histogram or monotonic sum point *p, covering
 // (start, t], into m's window, whatever its kind K: a delta point as it comes, a cumulative one
-// as its increase over the previous point of its stream. inc keeps the increase's buckets from
-// one point to the next.
-func step[P any, S delta.Kind[P], K kind[P, S]](k K, sc *scratch, m *model, cumulative bool, attrs pcommon.Map, start, t int64, p P, inc *P) {
+// as its increase *inc over the previous point of its stream. Both points live in the scratch:
+// they escape through the generic dictionary (delta.Next).
+func step[P any, S delta.Kind[P], K kind[P, S]](k K, sc *scratch, m *model, cumulative bool, attrs pcommon.Map, start, t int64, p, inc *P) {
 	if !cumulative {
 		sc.count(k.add(&m.window, deltaStart(start, t), t, p), k.signal())
 		return
@@ -26,15 +26,14 @@ func step[P any, S delta.Kind[P], K kind[P, S]](k K, sc *scratch, m *model, cumu
 		sc.skipped[reasonOverMaxStreamsPerModel]++
 		return
 	}
-	d, prev, r := delta.Next(&st.clock, k.state(st), start, t, p, *inc)
-	*inc = d
+	prev, r := delta.Next(&st.clock, k.state(st), start, t, p, inc)
 	switch r {
 	case delta.Stale:
 		sc.skipped[reasonOutOfOrder]++
 	case delta.Reset:
 		sc.skipped[reasonReset]++
 	case delta.Delta:
-		sc.count(k.add(&m.window, prev, t, d), k.signal())
+		sc.count(k.add(&m.window, prev, t, inc), k.signal())
 	}
 }
 
@@ -54,7 +53,7 @@ type kind[P any, S delta.Kind[P]] interface {
 	// state is the kind's part of st.
 	state(st *stream) S
 	// add puts p, covering (start, t], into w.
-	add(w *window.Window, start, t int64, p P) window.Result
+	add(w *window.Window, start, t int64, p *P) window.Result
 }
 
 // histograms are explicit-bucket latency histograms, their bounds already in ms.
@@ -63,7 +62,7 @@ type histograms struct{}
 func (histograms) signal() int                       { return signalLatency }
 func (histograms) stream() uint8                     { return streamHist }
 func (histograms) state(st *stream) *delta.Histogram { return &st.hist }
-func (histograms) add(w *window.Window, start, t int64, p delta.HistogramPoint) window.Result {
+func (histograms) add(w *window.Window, start, t int64, p *delta.HistogramPoint) window.Result {
 	return w.AddExplicit(start, t, p.Bounds, p.Buckets, p.Count)
 }
 
@@ -73,7 +72,7 @@ type exponentials struct{ factor float64 }
 func (exponentials) signal() int                         { return signalLatency }
 func (exponentials) stream() uint8                       { return streamExp }
 func (exponentials) state(st *stream) *delta.Exponential { return &st.exp }
-func (k exponentials) add(w *window.Window, start, t int64, p delta.ExponentialPoint) window.Result {
+func (k exponentials) add(w *window.Window, start, t int64, p *delta.ExponentialPoint) window.Result {
 	return w.AddExponential(start, t, k.factor, p.Scale, p.Offset, p.Buckets, p.Zero, p.Count)
 }
 
@@ -83,7 +82,7 @@ type sums struct{}
 func (sums) signal() int                 { return signalThroughput }
 func (sums) stream() uint8               { return streamSum }
 func (sums) state(st *stream) *delta.Sum { return &st.sum }
-func (sums) add(w *window.Window, start, t int64, p delta.SumPoint) window.Result {
+func (sums) add(w *window.Window, start, t int64, p *delta.SumPoint) window.Result {
 	return w.AddCount(start, t, p.Value)
 }
 
@@ -205,7 +204,8 @@ func (p *retrainProcessor) ingestHistogram(sc *scratch, m *model, dp pmetric.His
 		sc.skipped[reasonBadValue]++
 		return
 	}
-	step(histograms{}, sc, m, cumulative, dp.Attributes(), start, t, delta.HistogramPoint{Count: total, Bounds: ms, Buckets: sc.counts}, &sc.histInc)
+	sc.hist.point = delta.HistogramPoint{Count: total, Bounds: ms, Buckets: sc.counts}
+	step(histograms{}, sc, m, cumulative, dp.Attributes(), start, t, &sc.hist.point, &sc.hist.inc)
 }
 
 func (p *retrainProcessor) ingestExponential(sc *scratch, m *model, dp pmetric.ExponentialHistogramDataPoint, cumulative bool, factor float64, now int64) {
@@ -237,8 +237,8 @@ func (p *retrainProcessor) ingestExponential(sc *scratch, m *model, dp pmetric.E
 		sc.skipped[reasonBadValue]++
 		return
 	}
-	pt := delta.ExponentialPoint{Count: total, Zero: dp.ZeroCount(), Scale: scale, Offset: dp.Positive().Offset(), Buckets: sc.counts}
-	step(exponentials{factor}, sc, m, cumulative, dp.Attributes(), int64(dp.StartTimestamp()), p.pointTime(dp.Timestamp(), now), pt, &sc.expInc)
+	sc.exp.point = delta.ExponentialPoint{Count: total, Zero: dp.ZeroCount(), Scale: scale, Offset: dp.Positive().Offset(), Buckets: sc.counts}
+	step(exponentials{factor}, sc, m, cumulative, dp.Attributes(), int64(dp.StartTimestamp()), p.pointTime(dp.Timestamp(), now), &sc.exp.point, &sc.exp.inc)
 }
 
 func (p *retrainProcessor) ingestThroughput(sc *scratch, m *model, metric pmetric.Metric, now int64) {
@@ -258,8 +258,8 @@ func (p *retrainProcessor) ingestThroughput(sc *scratch, m *model, metric pmetri
 				sc.skipped[reasonBadValue]++
 				continue
 			}
-			pt := delta.SumPoint{Value: v}
-			step(sums{}, sc, m, cumulative, dp.Attributes(), int64(dp.StartTimestamp()), p.pointTime(dp.Timestamp(), now), pt, &sc.sumInc)
+			sc.sum.point = delta.SumPoint{Value: v}
+			step(sums{}, sc, m, cumulative, dp.Attributes(), int64(dp.StartTimestamp()), p.pointTime(dp.Timestamp(), now), &sc.sum.point, &sc.sum.inc)
 		}
 	case pmetric.MetricTypeGauge:
 		dps := metric.Gauge().DataPoints()

@@ -13,9 +13,9 @@ func TestStreamsInlineThenMap(t *testing.T) {
 	a, b, c := s.get(1, streamHist), s.get(2, streamSum), s.get(3, streamSum)
 	assert.Equal(t, 3, s.len())
 	assert.Len(t, s.more, 1, "the third stream goes to the map")
-	delta.Next(&a.clock, &a.hist, 1, 10, delta.HistogramPoint{Count: 1, Bounds: []float64{1}, Buckets: []uint64{1, 0}}, delta.HistogramPoint{})
-	delta.Next(&b.clock, &b.sum, 1, 20, delta.SumPoint{Value: 1}, delta.SumPoint{})
-	delta.Next(&c.clock, &c.sum, 1, 30, delta.SumPoint{Value: 1}, delta.SumPoint{})
+	delta.Next(&a.clock, &a.hist, 1, 10, &delta.HistogramPoint{Count: 1, Bounds: []float64{1}, Buckets: []uint64{1, 0}}, &delta.HistogramPoint{})
+	delta.Next(&b.clock, &b.sum, 1, 20, &delta.SumPoint{Value: 1}, &delta.SumPoint{})
+	delta.Next(&c.clock, &c.sum, 1, 30, &delta.SumPoint{Value: 1}, &delta.SumPoint{})
 
 	assert.Same(t, a, s.get(1, streamHist))
 	assert.Same(t, b, s.get(2, streamSum))
@@ -44,7 +44,7 @@ func TestStreamsRefuseNewSeriesBeyondMax(t *testing.T) {
 	s := streams{max: 3}
 	for key := range uint64(3) {
 		st := s.get(key, streamSum)
-		delta.Next(&st.clock, &st.sum, 1, 10+int64(key), delta.SumPoint{Value: 1}, delta.SumPoint{})
+		delta.Next(&st.clock, &st.sum, 1, 10+int64(key), &delta.SumPoint{Value: 1}, &delta.SumPoint{})
 	}
 	assert.Nil(t, s.get(3, streamSum), "a fourth series")
 	assert.Equal(t, 3, s.len())

@@ -31,39 +31,41 @@ type Clock struct {
 func (c *Clock) Last() int64 { return c.last }
 
 // Kind is the state a stream of points of type P keeps besides its clock: the previous point.
-// Sum, Histogram and Exponential are the kinds. Points pass by value: the methods are called
-// through the generic dictionary, where a pointer would escape to the heap at every call.
+// Sum, Histogram and Exponential are the kinds.
 type Kind[P any] interface {
-	// store makes p the baseline.
-	store(p P)
-	// diff returns p's increase over the baseline, in buf's buckets (grown as needed), and makes
-	// p the baseline; false when p cannot follow the baseline (a decrease, another layout).
-	diff(p, buf P) (inc P, ok bool)
+	// store makes *p the baseline.
+	store(p *P)
+	// diff writes *p's increase over the baseline into *inc (its buckets grown as needed) and
+	// makes *p the baseline; false when *p cannot follow the baseline (a decrease, another
+	// layout), and then *inc means nothing.
+	diff(p, inc *P) bool
 }
 
-// Next is the step every cumulative point takes, whatever its kind: it classifies the point by
-// its times against the stream's clock c and, when the point follows the previous one, returns
-// the increase (in buf's buckets, which the caller passes again next time) and the previous
-// point's time. On any other result inc holds only buf's buckets.
-func Next[P any, K Kind[P]](c *Clock, k K, start, t int64, p, buf P) (inc P, prev int64, r Result) {
+// Next is the step every cumulative point takes, whatever its kind: it classifies the point *p
+// by its times against the stream's clock c and, when it follows the previous point, writes the
+// increase into *inc and returns the previous point's time.
+//
+// The kind's methods are called through the generic dictionary, so p and inc escape: keep them
+// in memory that lives on (the processor keeps them in its per-request scratch), or each call
+// allocates them. Passing the points by value instead costs more than differencing them.
+func Next[P any, K Kind[P]](c *Clock, k K, start, t int64, p, inc *P) (prev int64, r Result) {
 	switch {
 	case c.last == 0:
 		c.start, c.last = start, t
 		k.store(p)
-		return buf, 0, Baseline
+		return 0, Baseline
 	case t <= c.last:
-		return buf, 0, Stale
+		return 0, Stale
 	case start != 0 && c.start != 0 && start != c.start:
 		c.start, c.last = start, t
 		k.store(p)
-		return buf, 0, Reset
+		return 0, Reset
 	}
 	prev, c.last = c.last, t
-	inc, ok := k.diff(p, buf)
-	if !ok {
-		return inc, 0, Reset
+	if !k.diff(p, inc) {
+		return 0, Reset
 	}
-	return inc, prev, Delta
+	return prev, Delta
 }
 
 // SumPoint is a monotonic counter's point: its value since the start time.
@@ -76,12 +78,13 @@ type Sum struct {
 	value float64
 }
 
-func (s *Sum) store(p SumPoint) { s.value = p.Value }
+func (s *Sum) store(p *SumPoint) { s.value = p.Value }
 
-func (s *Sum) diff(p, _ SumPoint) (SumPoint, bool) {
-	old := s.value
-	s.value = p.Value
-	return SumPoint{Value: p.Value - old}, p.Value >= old
+func (s *Sum) diff(p, inc *SumPoint) bool {
+	old, v := s.value, p.Value
+	s.value = v
+	inc.Value = v - old
+	return v >= old
 }
 
 // HistogramPoint is an explicit-bucket histogram's point.
@@ -94,38 +97,39 @@ type HistogramPoint struct {
 }
 
 // Histogram is an explicit-bucket histogram stream. A change of bounds or a decrease in any
-// bucket is a reset; the increase's Buckets is grown as needed.
+// bucket is a reset.
 type Histogram struct {
 	count   uint64
 	bounds  []float64
 	buckets []uint64
 }
 
-func (h *Histogram) store(p HistogramPoint) {
+func (h *Histogram) store(p *HistogramPoint) {
 	h.count = p.Count
 	h.bounds = p.Bounds
 	h.buckets = append(h.buckets[:0], p.Buckets...)
 }
 
-func (h *Histogram) diff(p, buf HistogramPoint) (HistogramPoint, bool) {
-	if p.Count < h.count || len(p.Buckets) != len(h.buckets) || !equalBounds(h.bounds, p.Bounds) {
+func (h *Histogram) diff(p, inc *HistogramPoint) bool {
+	count, bounds, buckets := p.Count, p.Bounds, p.Buckets
+	if count < h.count || len(buckets) != len(h.buckets) || !equalBounds(h.bounds, bounds) {
 		h.store(p)
-		return buf, false
+		return false
 	}
 	// One pass: the increase, whether any bucket decreased, and the new baseline.
-	out := grow(buf.Buckets, len(p.Buckets))
-	old := h.buckets[:len(p.Buckets)]
+	out := grow(inc.Buckets, len(buckets))
+	old := h.buckets[:len(buckets)]
 	var decreased uint64 // a borrow from any bucket, without a branch per bucket
-	for i, b := range p.Buckets {
+	for i, b := range buckets {
 		d, borrow := bits.Sub64(b, old[i], 0)
 		out[i] = d
 		decreased |= borrow
 		old[i] = b
 	}
-	inc := HistogramPoint{Count: p.Count - h.count, Bounds: p.Bounds, Buckets: out}
-	h.count = p.Count
-	h.bounds = p.Bounds        // equal; keeping the caller's slice makes the next check a pointer check
-	return inc, decreased == 0 // a decrease is a reset: the baseline is already stored
+	inc.Count, inc.Bounds, inc.Buckets = count-h.count, bounds, out
+	h.count = count
+	h.bounds = bounds     // equal; keeping the caller's slice makes the next check a pointer check
+	return decreased == 0 // a decrease is a reset: the baseline is already stored
 }
 
 // ExponentialPoint is an exponential histogram's point: its positive range (bucket i counts the
@@ -147,20 +151,21 @@ type Exponential struct {
 	buckets []uint64
 }
 
-func (e *Exponential) store(p ExponentialPoint) {
+func (e *Exponential) store(p *ExponentialPoint) {
 	e.count, e.zero, e.scale, e.offset = p.Count, p.Zero, p.Scale, p.Offset
 	e.buckets = append(e.buckets[:0], p.Buckets...)
 }
 
-func (e *Exponential) diff(p, buf ExponentialPoint) (ExponentialPoint, bool) {
-	if p.Count < e.count || p.Zero < e.zero || p.Scale > e.scale {
+func (e *Exponential) diff(p, inc *ExponentialPoint) bool {
+	count, zero, scale, offset, buckets := p.Count, p.Zero, p.Scale, p.Offset, p.Buckets
+	if count < e.count || zero < e.zero || scale > e.scale {
 		e.store(p)
-		return buf, false
+		return false
 	}
-	buckets := p.Buckets
-	out := grow(buf.Buckets, len(buckets))
+	out := grow(inc.Buckets, len(buckets))
+	inc.Buckets = out
 	ok := true
-	if p.Scale == e.scale && p.Offset == e.offset && len(buckets) >= len(e.buckets) {
+	if scale == e.scale && offset == e.offset && len(buckets) >= len(e.buckets) {
 		// The common case: same layout, so bucket i is bucket i. One pass as for Histogram.
 		old := e.buckets
 		var decreased uint64
@@ -173,12 +178,12 @@ func (e *Exponential) diff(p, buf ExponentialPoint) (ExponentialPoint, bool) {
 		ok = decreased == 0
 	} else {
 		copy(out, buckets)
-		shift := uint(e.scale - p.Scale)
+		shift := uint(e.scale - scale)
 		for j, c := range e.buckets {
 			if c == 0 {
 				continue
 			}
-			i := (int64(e.offset)+int64(j))>>shift - int64(p.Offset)
+			i := (int64(e.offset)+int64(j))>>shift - int64(offset)
 			if i < 0 || i >= int64(len(out)) || out[i] < c {
 				ok = false
 				break
@@ -186,9 +191,9 @@ func (e *Exponential) diff(p, buf ExponentialPoint) (ExponentialPoint, bool) {
 			out[i] -= c
 		}
 	}
-	inc := ExponentialPoint{Count: p.Count - e.count, Zero: p.Zero - e.zero, Scale: p.Scale, Offset: p.Offset, Buckets: out}
+	inc.Count, inc.Zero, inc.Scale, inc.Offset = count-e.count, zero-e.zero, scale, offset
 	e.store(p) // the new baseline either way
-	return inc, ok
+	return ok
 }
 
 func grow(s []uint64, n int) []uint64 {
