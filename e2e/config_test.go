@@ -4,8 +4,11 @@ package e2e
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"net"
 	"os"
+	"strconv"
+	"sync/atomic"
 	"testing"
 	"text/template"
 
@@ -155,12 +158,35 @@ func writeConfig(t *testing.T, yaml string) string {
 	return f.Name()
 }
 
-// freeAddr returns a loopback address nobody listens on right now.
+// freeAddr returns a loopback address nobody listens on right now. Its port is below the
+// kernel's ephemeral range (32768 and up on Linux), where the tests' own outgoing connections
+// take their source ports: a port the kernel hands out for ":0" can be taken by such a
+// connection before the collector binds it. Each port is handed out once per test process, so
+// a collector restarted on its old ports never finds them given to another test.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	addr := ln.Addr().String()
-	require.NoError(t, ln.Close())
-	return addr
+	for range portSpan {
+		port := portBase + int(nextPort.Add(1))%portSpan
+		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err != nil {
+			continue // in use by something else: try the next
+		}
+		addr := ln.Addr().String()
+		require.NoError(t, ln.Close())
+		return addr
+	}
+	t.Fatal("no free loopback port below the ephemeral range")
+	return ""
 }
+
+const (
+	portBase = 20000
+	portSpan = 12000 // up to 31999
+)
+
+// nextPort starts at a random point so two test processes side by side rarely meet.
+var nextPort = func() *atomic.Int64 {
+	var n atomic.Int64
+	n.Store(rand.Int64N(portSpan))
+	return &n
+}()
