@@ -115,13 +115,18 @@ func (n *node) stop() {
 	}
 }
 
-// degrade feeds a (whose accuracy is low) for the five minutes before at, then evaluates at at.
+// feed ingests a's exports, every 10 s, of the five minutes before until.
+func (n *node) feed(a *app, until time.Time) {
+	for ts := until.Add(-295 * time.Second); ts.Before(until); ts = ts.Add(10 * time.Second) {
+		a.serve(20, 20)
+		n.p.ingest(context.Background(), a.export(ts))
+	}
+}
+
+// degradeAndEvaluate feeds a (whose accuracy is low) up to at, then evaluates at at.
 func (n *node) degradeAndEvaluate(a *app, at time.Time) {
 	n.clock.set(at)
-	for ts := at.Add(-295 * time.Second); ts.Before(at); ts = ts.Add(10 * time.Second) {
-		a.serve(20, 20)
-		require.NoError(n.t, n.mp.ConsumeMetrics(context.Background(), a.export(ts)))
-	}
+	n.feed(a, at)
 	n.p.evaluate(context.Background(), at)
 }
 
@@ -134,23 +139,6 @@ func (h extHost) GetExtensions() map[component.ID]component.Component { return h
 
 func hostWith(ext map[component.ID]component.Component) component.Host {
 	return extHost{Host: componenttest.NewNopHost(), ext: ext}
-}
-
-func decodeJobs(t *testing.T, lds []plog.Logs) []job.Job {
-	t.Helper()
-	var out []job.Job
-	for _, ld := range lds {
-		for i := 0; i < ld.ResourceLogs().Len(); i++ {
-			rl := ld.ResourceLogs().At(i)
-			lrs := rl.ScopeLogs().At(0).LogRecords()
-			for k := 0; k < lrs.Len(); k++ {
-				j, err := job.Decode(rl.Resource(), lrs.At(k))
-				require.NoError(t, err)
-				out = append(out, j)
-			}
-		}
-	}
-	return out
 }
 
 func degraded(model string) *app {
@@ -378,11 +366,7 @@ func (s *stuckLogs) ConsumeLogs(context.Context, plog.Logs) error {
 func TestShutdownReturnsWithinItsDeadlineWhileTheLogsPipelineBlocks(t *testing.T) {
 	stuck := &stuckLogs{entered: make(chan struct{}), release: make(chan struct{})}
 	n := startNode(t, testConfig(), nodeOptions{dir: t.TempDir(), logs: stuck, now: t0.Add(-time.Second)})
-	a := degraded("a")
-	for ts := t0.Add(-295 * time.Second); ts.Before(t0); ts = ts.Add(10 * time.Second) {
-		a.serve(20, 20)
-		require.NoError(t, n.mp.ConsumeMetrics(context.Background(), a.export(ts)))
-	}
+	n.feed(degraded("a"), t0)
 	n.ticks <- t0 // the loop's evaluation fires a job and blocks handing it on
 	<-stuck.entered
 
@@ -411,11 +395,7 @@ func TestTheInstanceStopsWithTheLastPipelineNotTheFirst(t *testing.T) {
 	sink := new(consumertest.LogsSink)
 	n := startNode(t, testConfig(), nodeOptions{logs: sink, now: t0.Add(-time.Second)})
 	require.NoError(t, n.mp.Shutdown(context.Background()))
-	a := degraded("a")
-	for ts := t0.Add(-295 * time.Second); ts.Before(t0); ts = ts.Add(10 * time.Second) {
-		a.serve(20, 20)
-		require.NoError(t, n.p.ingestOnly(a.export(ts)))
-	}
+	n.feed(degraded("a"), t0)
 	select {
 	case n.ticks <- t0: // the loop still runs
 	case <-time.After(10 * time.Second):
@@ -435,11 +415,7 @@ func TestEveryJobIsLoggedDespiteLogSampling(t *testing.T) {
 	var want []any
 	feed := func(model string, at time.Time) {
 		n.clock.set(at)
-		a := degraded(model)
-		for ts := at.Add(-295 * time.Second); ts.Before(at); ts = ts.Add(10 * time.Second) {
-			a.serve(20, 20)
-			require.NoError(t, n.p.ingestOnly(a.export(ts)))
-		}
+		n.feed(degraded(model), at)
 		want = append(want, job.NewID(model, "", at))
 	}
 	for i := range 21 { // one evaluation fires 21 jobs
@@ -481,11 +457,7 @@ func TestAQueueTooSmallForABatchGetsSmallerOnes(t *testing.T) {
 	q := &itemQueue{room: 3}
 	n := startNode(t, testConfig(), nodeOptions{logs: q, now: t0})
 	for i := range 7 {
-		a := degraded("model-" + string(rune('a'+i)))
-		for ts := t0.Add(-295 * time.Second); ts.Before(t0); ts = ts.Add(10 * time.Second) {
-			a.serve(20, 20)
-			require.NoError(t, n.p.ingestOnly(a.export(ts)))
-		}
+		n.feed(degraded("model-"+string(rune('a'+i))), t0)
 	}
 	n.p.evaluate(context.Background(), t0) // 7 jobs offered at once: refused
 	require.Zero(t, q.LogRecordCount())

@@ -51,7 +51,7 @@ func TestAnUnresolvedPercentileIsCountedAndExplainedOncePerModel(t *testing.T) {
 		end := t0.Add(time.Duration(i) * time.Minute)
 		for at := end.Add(-295 * time.Second); at.Before(end); at = at.Add(10 * time.Second) {
 			n.clock.set(at)
-			require.NoError(t, n.p.ingestOnly(deltaLatency("web-model", at, 0.95, explicitLatency("s", jsBounds, 1, 20))))
+			n.p.ingest(context.Background(), deltaLatency("web-model", at, 0.95, explicitLatency("s", jsBounds, 1, 20)))
 		}
 		n.clock.set(end)
 		n.p.evaluate(context.Background(), end)
@@ -77,7 +77,7 @@ func TestAbstentionsAreCountedByObserverAndOutcome(t *testing.T) {
 	n.clock.set(t0.Add(-10 * time.Second))
 	for ts := t0.Add(-10 * time.Second); ts.Before(t0); ts = ts.Add(5 * time.Second) {
 		a.serve(10, 20)
-		require.NoError(t, n.p.ingestOnly(a.export(ts)))
+		n.p.ingest(context.Background(), a.export(ts))
 	}
 	n.p.evaluate(context.Background(), t0)
 	// 10 predictions after the baseline: below min_samples; the model was seen 10 s of a 5 m window.

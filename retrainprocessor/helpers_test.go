@@ -101,15 +101,21 @@ func (h *harness) evaluate(at time.Time) {
 // jobs decodes every RetrainJob record the logs sink received so far.
 func (h *harness) jobs() []job.Job {
 	h.t.Helper()
+	return decodeJobs(h.t, h.logs.AllLogs())
+}
+
+// decodeJobs decodes every RetrainJob record in lds.
+func decodeJobs(t *testing.T, lds []plog.Logs) []job.Job {
+	t.Helper()
 	var out []job.Job
-	for _, ld := range h.logs.AllLogs() {
+	for _, ld := range lds {
 		for i := 0; i < ld.ResourceLogs().Len(); i++ {
 			rl := ld.ResourceLogs().At(i)
 			for j := 0; j < rl.ScopeLogs().Len(); j++ {
 				lrs := rl.ScopeLogs().At(j).LogRecords()
 				for k := 0; k < lrs.Len(); k++ {
 					jb, err := job.Decode(rl.Resource(), lrs.At(k))
-					require.NoError(h.t, err)
+					require.NoError(t, err)
 					out = append(out, jb)
 				}
 			}
@@ -211,10 +217,4 @@ func countRecords(lds []plog.Logs) int {
 
 func overrideThreshold(d time.Duration) *observer.LatencySLAOverride {
 	return &observer.LatencySLAOverride{Threshold: &d}
-}
-
-// ingestOnly hands md to the processor's ingest, as a metrics pipeline does.
-func (p *retrainProcessor) ingestOnly(md pmetric.Metrics) error {
-	p.ingest(context.Background(), md)
-	return nil
 }
