@@ -3,9 +3,11 @@ package retrainprocessor // import "github.com/visutility/otelcol-retrain/retrai
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/confmap"
 
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/observer"
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/strategy"
@@ -55,13 +57,63 @@ type SignalConfig struct {
 	_      struct{}
 }
 
-// ObserversConfig holds one entry per observer. Adding an observer adds a field here, its
-// override below, and one file in internal/observer.
+// ObserversConfig holds the settings of every observer, keyed by its name. The keys, their
+// defaults and their validation come from the observer registry (internal/observer): each
+// observer declares them in its own file.
 type ObserversConfig struct {
-	LatencySLA      observer.LatencySLAConfig      `mapstructure:"latency_sla"`
-	AccuracyDrift   observer.AccuracyDriftConfig   `mapstructure:"accuracy_drift"`
-	ThroughputFloor observer.ThroughputFloorConfig `mapstructure:"throughput_floor"`
-	_               struct{}
+	byName map[string]observer.Config
+}
+
+var (
+	_ confmap.Unmarshaler = (*ObserversConfig)(nil)
+	_ confmap.Marshaler   = (*ObserversConfig)(nil)
+	_ confmap.Unmarshaler = (*OverrideConfig)(nil)
+	_ confmap.Marshaler   = (*OverrideConfig)(nil)
+)
+
+func defaultObservers() ObserversConfig {
+	obs := ObserversConfig{byName: make(map[string]observer.Config, len(observer.Kinds()))}
+	for _, k := range observer.Kinds() {
+		obs.byName[k.Name] = k.Default()
+	}
+	return obs
+}
+
+// get returns the settings of the observer named name, or nil.
+func (obs ObserversConfig) get(name string) observer.Config { return obs.byName[name] }
+
+// Unmarshal decodes the keys given over the defaults; an unknown observer is an error.
+func (obs *ObserversConfig) Unmarshal(conf *confmap.Conf) error {
+	if obs.byName == nil {
+		*obs = defaultObservers()
+	}
+	for name := range conf.ToStringMap() {
+		c, ok := obs.byName[name]
+		if !ok {
+			return unknownObserver(name)
+		}
+		sub, err := conf.Sub(name)
+		if err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if err := sub.Unmarshal(c); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// Marshal writes every observer's settings, for the collector's printed config.
+func (obs ObserversConfig) Marshal(conf *confmap.Conf) error {
+	out := make(map[string]any, len(obs.byName))
+	for name, c := range obs.byName {
+		out[name] = c
+	}
+	return conf.Marshal(out)
+}
+
+func unknownObserver(name string) error {
+	return fmt.Errorf("unknown observer %q (known: %s)", name, strings.Join(observer.Names(), ", "))
 }
 
 // StrategyConfig decides when flagged observers become a job.
@@ -75,13 +127,54 @@ type StrategyConfig struct {
 	_        struct{}
 }
 
-// OverrideConfig replaces observer settings for one model; keys left out keep the top-level value.
+// OverrideConfig replaces observer settings for one model: under each observer's name, the keys
+// it sets replace the top-level value; keys left out keep it.
 type OverrideConfig struct {
-	Model           string                            `mapstructure:"model"`
-	LatencySLA      *observer.LatencySLAOverride      `mapstructure:"latency_sla"`
-	AccuracyDrift   *observer.AccuracyDriftOverride   `mapstructure:"accuracy_drift"`
-	ThroughputFloor *observer.ThroughputFloorOverride `mapstructure:"throughput_floor"`
-	_               struct{}
+	Model string `mapstructure:"model"`
+	// observers holds, per observer name, the keys the override sets, as decoded YAML.
+	observers map[string]map[string]any
+}
+
+// Unmarshal decodes model and, under each observer's name, the keys to replace. The keys are
+// checked here against the observer's config, so a typo fails at load with its name.
+func (o *OverrideConfig) Unmarshal(conf *confmap.Conf) error {
+	var model struct {
+		Model string `mapstructure:"model"`
+	}
+	if err := conf.Unmarshal(&model, confmap.WithIgnoreUnused()); err != nil {
+		return err
+	}
+	o.Model = model.Model
+	for name, v := range conf.ToStringMap() {
+		if name == "model" {
+			continue
+		}
+		k, ok := observer.Lookup(name)
+		if !ok {
+			return unknownObserver(name)
+		}
+		keys, ok := v.(map[string]any)
+		if !ok && v != nil {
+			return fmt.Errorf("%s: must be a map of the observer's keys (got %v)", name, v)
+		}
+		if err := confmap.NewFromStringMap(keys).Unmarshal(k.Default()); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		if o.observers == nil {
+			o.observers = map[string]map[string]any{}
+		}
+		o.observers[name] = keys
+	}
+	return nil
+}
+
+// Marshal writes the override as it was given.
+func (o OverrideConfig) Marshal(conf *confmap.Conf) error {
+	out := map[string]any{"model": o.Model}
+	for name, keys := range o.observers {
+		out[name] = keys
+	}
+	return conf.Marshal(out)
 }
 
 var _ component.Config = (*Config)(nil)
@@ -100,12 +193,8 @@ func createDefaultConfig() component.Config {
 		Latency:            SignalConfig{Metric: "ml.model.latency"},
 		Throughput:         SignalConfig{Metric: "ml.model.predictions"},
 		Accuracy:           SignalConfig{Metric: "ml.model.accuracy"},
-		Observers: ObserversConfig{
-			LatencySLA:      observer.LatencySLAConfig{Enabled: true, Percentile: 0.99, Threshold: 100 * time.Millisecond},
-			AccuracyDrift:   observer.AccuracyDriftConfig{Enabled: true, MinAccuracy: 0.8},
-			ThroughputFloor: observer.ThroughputFloorConfig{Enabled: false, MinRate: 1},
-		},
-		Strategy: StrategyConfig{Vote: strategy.VoteAny.String(), For: 0, Cooldown: 30 * time.Minute},
+		Observers:          defaultObservers(),
+		Strategy:           StrategyConfig{Vote: strategy.VoteAny.String(), For: 0, Cooldown: 30 * time.Minute},
 	}
 }
 
@@ -122,7 +211,7 @@ func (cfg *Config) Validate() error {
 		errs = append(errs, fmt.Errorf("evaluation_interval must be a positive duration (got %s)", cfg.EvaluationInterval))
 	} else if cfg.EvaluationInterval < minEvaluationInterval {
 		errs = append(errs, fmt.Errorf("evaluation_interval must be at least %s (got %s%s)",
-			minEvaluationInterval, cfg.EvaluationInterval, unitHint(cfg.EvaluationInterval, "s")))
+			minEvaluationInterval, cfg.EvaluationInterval, observer.UnitHint(cfg.EvaluationInterval, "s")))
 	}
 	if cfg.Window <= 0 {
 		errs = append(errs, fmt.Errorf("window must be a positive duration (got %s)", cfg.Window))
@@ -147,15 +236,10 @@ func (cfg *Config) Validate() error {
 	}
 	errs = append(errs, cfg.validateSignals()...)
 
-	obs := cfg.Observers
-	errs = append(errs, obs.LatencySLA.Validate("observers::latency_sla")...)
-	errs = append(errs, validateThreshold("observers::latency_sla", obs.LatencySLA)...)
-	errs = append(errs, obs.AccuracyDrift.Validate("observers::accuracy_drift")...)
-	errs = append(errs, obs.ThroughputFloor.Validate("observers::throughput_floor")...)
-	if !obs.LatencySLA.Enabled && !obs.AccuracyDrift.Enabled && !obs.ThroughputFloor.Enabled {
+	errs = append(errs, cfg.validateObservers("observers", cfg.Observers)...)
+	if len(cfg.Observers.build()) == 0 {
 		errs = append(errs, errors.New("observers: at least one observer must be enabled"))
 	}
-	errs = append(errs, cfg.validateObserverSignals("observers", obs)...)
 
 	if _, err := strategy.ParseVote(cfg.Strategy.Vote); err != nil {
 		errs = append(errs, fmt.Errorf("strategy::vote: %w", err))
@@ -177,40 +261,19 @@ func (cfg *Config) Validate() error {
 		} else {
 			seen[o.Model] = i
 		}
-		merged := cfg.observersFor(o)
-		errs = append(errs, merged.LatencySLA.Validate(key+"::latency_sla")...)
-		errs = append(errs, validateThreshold(key+"::latency_sla", merged.LatencySLA)...)
-		errs = append(errs, merged.AccuracyDrift.Validate(key+"::accuracy_drift")...)
-		errs = append(errs, merged.ThroughputFloor.Validate(key+"::throughput_floor")...)
-		errs = append(errs, cfg.validateObserverSignals(key, merged)...)
+		merged, err := cfg.observersFor(o)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s::%w", key, err))
+			continue
+		}
+		errs = append(errs, cfg.validateObservers(key, merged)...)
 	}
 	return errors.Join(errs...)
 }
 
 // A duration without a unit is nanoseconds: an evaluation_interval of 5 ran 4.5 million
-// evaluations in 8 s, a threshold of 100 flagged a healthy model. No sensible value is that short.
-const (
-	minEvaluationInterval = time.Second
-	minLatencyThreshold   = time.Microsecond
-)
-
-// unitHint suggests the unit a duration short enough to have been written as a bare number
-// probably lacks.
-func unitHint(d time.Duration, unit string) string {
-	if d <= 0 || d >= time.Microsecond {
-		return ""
-	}
-	return fmt.Sprintf("; did you mean %d%s?", int64(d), unit)
-}
-
-// validateThreshold rejects a latency_sla threshold too short to be meant; the observer's own
-// Validate rejects one that is not positive.
-func validateThreshold(prefix string, c observer.LatencySLAConfig) []error {
-	if !c.Enabled || c.Threshold <= 0 || c.Threshold >= minLatencyThreshold {
-		return nil
-	}
-	return []error{fmt.Errorf("%s::threshold must be at least %s (got %s%s)", prefix, minLatencyThreshold, c.Threshold, unitHint(c.Threshold, "ms"))}
-}
+// evaluations in 8 s. No sensible value is that short.
+const minEvaluationInterval = time.Second
 
 func (cfg *Config) validateSignals() []error {
 	var errs []error
@@ -232,41 +295,73 @@ func (cfg *Config) validateSignals() []error {
 	return errs
 }
 
-// validateObserverSignals rejects an enabled observer whose signal no metric carries.
-func (cfg *Config) validateObserverSignals(key string, obs ObserversConfig) []error {
+// signal is the config of one of the signals observers read.
+func (cfg *Config) signal(s observer.Signal) SignalConfig {
+	switch s {
+	case observer.Latency:
+		return cfg.Latency
+	case observer.Throughput:
+		return cfg.Throughput
+	case observer.Accuracy:
+		return cfg.Accuracy
+	}
+	return SignalConfig{}
+}
+
+// validateObservers validates each enabled observer's settings and rejects one whose signal no
+// metric carries.
+func (cfg *Config) validateObservers(prefix string, obs ObserversConfig) []error {
 	var errs []error
-	if obs.LatencySLA.Enabled && cfg.Latency.Metric == "" {
-		errs = append(errs, fmt.Errorf("%s::latency_sla is enabled but latency::metric is empty", key))
-	}
-	if obs.AccuracyDrift.Enabled && cfg.Accuracy.Metric == "" {
-		errs = append(errs, fmt.Errorf("%s::accuracy_drift is enabled but accuracy::metric is empty", key))
-	}
-	if obs.ThroughputFloor.Enabled && cfg.Throughput.Metric == "" && cfg.Latency.Metric == "" {
-		errs = append(errs, fmt.Errorf("%s::throughput_floor is enabled but both throughput::metric and latency::metric are empty", key))
+	for _, k := range observer.Kinds() {
+		c := obs.get(k.Name)
+		if c == nil || !c.IsEnabled() {
+			continue
+		}
+		key := prefix + "::" + k.Name
+		errs = append(errs, c.Validate(key)...)
+		var missing []string
+		for _, s := range k.Needs {
+			if cfg.signal(s).Metric != "" {
+				missing = nil
+				break
+			}
+			missing = append(missing, s.Key()+"::metric")
+		}
+		switch len(missing) {
+		case 0:
+		case 1:
+			errs = append(errs, fmt.Errorf("%s is enabled but %s is empty", key, missing[0]))
+		case 2:
+			errs = append(errs, fmt.Errorf("%s is enabled but both %s and %s are empty", key, missing[0], missing[1]))
+		default:
+			errs = append(errs, fmt.Errorf("%s is enabled but %s are all empty", key, strings.Join(missing, ", ")))
+		}
 	}
 	return errs
 }
 
 // observersFor returns the top-level observer settings with one override applied.
-func (cfg *Config) observersFor(o OverrideConfig) ObserversConfig {
-	obs := cfg.Observers
-	obs.LatencySLA = obs.LatencySLA.With(o.LatencySLA)
-	obs.AccuracyDrift = obs.AccuracyDrift.With(o.AccuracyDrift)
-	obs.ThroughputFloor = obs.ThroughputFloor.With(o.ThroughputFloor)
-	return obs
+func (cfg *Config) observersFor(o OverrideConfig) (ObserversConfig, error) {
+	out := ObserversConfig{byName: make(map[string]observer.Config, len(cfg.Observers.byName))}
+	for name, c := range cfg.Observers.byName {
+		if keys, ok := o.observers[name]; ok {
+			c = observer.Clone(c)
+			if err := confmap.NewFromStringMap(keys).Unmarshal(c); err != nil {
+				return ObserversConfig{}, fmt.Errorf("%s: %w", name, err)
+			}
+		}
+		out.byName[name] = c
+	}
+	return out, nil
 }
 
-// build turns observer settings into the observers an evaluation runs, in a fixed order.
+// build turns observer settings into the observers an evaluation runs, in the registry's order.
 func (obs ObserversConfig) build() []observer.Observer {
 	var out []observer.Observer
-	if obs.LatencySLA.Enabled {
-		out = append(out, observer.NewLatencySLA(obs.LatencySLA))
-	}
-	if obs.AccuracyDrift.Enabled {
-		out = append(out, observer.NewAccuracyDrift(obs.AccuracyDrift))
-	}
-	if obs.ThroughputFloor.Enabled {
-		out = append(out, observer.NewThroughputFloor(obs.ThroughputFloor))
+	for _, k := range observer.Kinds() {
+		if c := obs.get(k.Name); c != nil && c.IsEnabled() {
+			out = append(out, c.New())
+		}
 	}
 	return out
 }

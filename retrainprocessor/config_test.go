@@ -27,43 +27,37 @@ func loadConfig(t *testing.T, name string) (*Config, error) {
 }
 
 func TestLoadConfig(t *testing.T) {
-	threshold := 500 * time.Millisecond
-	minAccuracy := 0.9
-	enabled, disabled := true, false
+	full := createDefaultConfig().(*Config)
+	full.ModelAttribute = "model"
+	full.VersionAttribute = "model.revision"
+	full.EvaluationInterval = 30 * time.Second
+	full.Window = 10 * time.Minute
+	full.MinSamples = 50
+	full.MaxModels = 500
+	full.MaxStreamsPerModel = 200
+	full.MaxBucketsPerPoint = 2048
+	full.MaxAttributeLength = 64
+	full.Latency = SignalConfig{Metric: "inference.duration"}
+	full.Throughput = SignalConfig{Metric: ""}
+	full.Accuracy = SignalConfig{Metric: "inference.accuracy"}
+	*observerConfig[*observer.LatencySLAConfig](t, full, "latency_sla") = observer.LatencySLAConfig{Enabled: true, Percentile: 0.95, Threshold: 250 * time.Millisecond}
+	*observerConfig[*observer.AccuracyDriftConfig](t, full, "accuracy_drift") = observer.AccuracyDriftConfig{Enabled: false, MinAccuracy: 0.7}
+	*observerConfig[*observer.ThroughputFloorConfig](t, full, "throughput_floor") = observer.ThroughputFloorConfig{Enabled: true, MinRate: 2.5}
+	full.Strategy = StrategyConfig{Vote: "majority", For: 2 * time.Minute, Cooldown: time.Hour}
+	full.Overrides = []OverrideConfig{
+		override("fraud-detector", map[string]map[string]any{
+			"latency_sla":    {"threshold": "500ms"},
+			"accuracy_drift": {"enabled": true, "min_accuracy": 0.9},
+		}),
+		override("recommender", map[string]map[string]any{"throughput_floor": {"enabled": false}}),
+	}
 
 	tests := []struct {
 		name string
 		want *Config
 	}{
 		{name: "", want: createDefaultConfig().(*Config)},
-		{name: "full", want: &Config{
-			ModelAttribute:     "model",
-			VersionAttribute:   "model.revision",
-			EvaluationInterval: 30 * time.Second,
-			Window:             10 * time.Minute,
-			MinSamples:         50,
-			MaxModels:          500,
-			MaxStreamsPerModel: 200,
-			MaxBucketsPerPoint: 2048,
-			MaxAttributeLength: 64,
-			Latency:            SignalConfig{Metric: "inference.duration"},
-			Throughput:         SignalConfig{Metric: ""},
-			Accuracy:           SignalConfig{Metric: "inference.accuracy"},
-			Observers: ObserversConfig{
-				LatencySLA:      observer.LatencySLAConfig{Enabled: true, Percentile: 0.95, Threshold: 250 * time.Millisecond},
-				AccuracyDrift:   observer.AccuracyDriftConfig{Enabled: false, MinAccuracy: 0.7},
-				ThroughputFloor: observer.ThroughputFloorConfig{Enabled: true, MinRate: 2.5},
-			},
-			Strategy: StrategyConfig{Vote: "majority", For: 2 * time.Minute, Cooldown: time.Hour},
-			Overrides: []OverrideConfig{
-				{
-					Model:         "fraud-detector",
-					LatencySLA:    &observer.LatencySLAOverride{Threshold: &threshold},
-					AccuracyDrift: &observer.AccuracyDriftOverride{Enabled: &enabled, MinAccuracy: &minAccuracy},
-				},
-				{Model: "recommender", ThroughputFloor: &observer.ThroughputFloorOverride{Enabled: &disabled}},
-			},
-		}},
+		{name: "full", want: full},
 	}
 	for _, tt := range tests {
 		t.Run("load "+tt.name, func(t *testing.T) {
@@ -92,15 +86,21 @@ func TestDefaultConfigMatchesTheDesign(t *testing.T) {
 func TestOverridesMergeIntoTheTopLevelObservers(t *testing.T) {
 	cfg, err := loadConfig(t, "full")
 	require.NoError(t, err)
-	fraud := cfg.observersFor(cfg.Overrides[0])
-	assert.Equal(t, 500*time.Millisecond, fraud.LatencySLA.Threshold)
-	assert.Equal(t, 0.95, fraud.LatencySLA.Percentile, "kept from the top level")
-	assert.True(t, fraud.AccuracyDrift.Enabled)
-	assert.Equal(t, 0.9, fraud.AccuracyDrift.MinAccuracy)
+	fraud, err := cfg.observersFor(cfg.Overrides[0])
+	require.NoError(t, err)
+	sla := fraud.get("latency_sla").(*observer.LatencySLAConfig)
+	assert.Equal(t, 500*time.Millisecond, sla.Threshold)
+	assert.Equal(t, 0.95, sla.Percentile, "kept from the top level")
+	acc := fraud.get("accuracy_drift").(*observer.AccuracyDriftConfig)
+	assert.True(t, acc.Enabled)
+	assert.Equal(t, 0.9, acc.MinAccuracy)
 	assert.Len(t, fraud.build(), 3)
+	assert.Equal(t, 250*time.Millisecond, cfg.Observers.get("latency_sla").(*observer.LatencySLAConfig).Threshold,
+		"the top level is not changed by an override")
 
-	rec := cfg.observersFor(cfg.Overrides[1])
-	assert.False(t, rec.ThroughputFloor.Enabled)
+	rec, err := cfg.observersFor(cfg.Overrides[1])
+	require.NoError(t, err)
+	assert.False(t, rec.get("throughput_floor").IsEnabled())
 	assert.Len(t, rec.build(), 1)
 }
 
@@ -144,4 +144,43 @@ func TestValidateRejectsBadValues(t *testing.T) {
 			assert.Contains(t, err.Error(), tt.want)
 		})
 	}
+}
+
+func TestUnmarshalRejectsUnknownObserversAndKeys(t *testing.T) {
+	tests := []struct {
+		name string
+		want []string // the error names the observer and the key
+	}{
+		{"bad_unknown_observer", []string{`unknown observer "latency_slo" (known: latency_sla, accuracy_drift, throughput_floor`}},
+		{"bad_unknown_observer_key", []string{"observers", "latency_sla: ", "invalid keys: treshold"}},
+		{"bad_override_unknown_observer", []string{"overrides[0]", `unknown observer "latency_slo"`}},
+		{"bad_override_unknown_key", []string{"overrides[0]", "accuracy_drift: ", "invalid keys: min_acc"}},
+		{"bad_override_not_a_map", []string{"overrides[0]", "accuracy_drift: must be a map of the observer's keys (got 0.9)"}},
+	}
+	cm, err := confmaptest.LoadConf(filepath.Join("testdata", "config.yaml"))
+	require.NoError(t, err)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			sub, err := cm.Sub(component.NewIDWithName(metadata.Type, tt.name).String())
+			require.NoError(t, err)
+			err = sub.Unmarshal(NewFactory().CreateDefaultConfig())
+			require.Error(t, err)
+			t.Log(err)
+			for _, want := range tt.want {
+				assert.Contains(t, err.Error(), want)
+			}
+		})
+	}
+}
+
+func TestConfigMarshalsAndLoadsBack(t *testing.T) {
+	cfg, err := loadConfig(t, "full")
+	require.NoError(t, err)
+	conf := confmap.New()
+	require.NoError(t, conf.Marshal(cfg))
+	assert.Equal(t, 0.95, conf.Get("observers::latency_sla::percentile"))
+	assert.Equal(t, "fraud-detector", conf.Get("overrides").([]any)[0].(map[string]any)["model"])
+	back := NewFactory().CreateDefaultConfig()
+	require.NoError(t, conf.Unmarshal(back))
+	assert.Equal(t, cfg, back)
 }

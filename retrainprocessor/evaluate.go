@@ -174,20 +174,20 @@ func (p *retrainProcessor) verdict(m *model, end int64) strategy.Verdict {
 	}
 	flagged := 0
 	for _, o := range observers {
-		ev, outcome := o.Observe(stats)
+		f, outcome := o.Observe(stats)
 		if outcome != observer.Observed {
 			if int(outcome) < observerOutcomes {
 				e.abstained[o.id][outcome]++
 			}
 			if outcome == observer.Unresolved {
-				p.unresolved(m, ev)
+				p.unresolved(m, o.Name(), &f)
 			}
 			continue
 		}
-		e.evidence = append(e.evidence, ev)
-		if ev.Flagged {
+		e.evidence = append(e.evidence, evidence(o.Name(), &f))
+		if f.Flagged {
 			flagged++
-			e.reasons = append(e.reasons, ev.Observer)
+			e.reasons = append(e.reasons, o.Name())
 		}
 	}
 	switch {
@@ -201,16 +201,25 @@ func (p *retrainProcessor) verdict(m *model, end int64) strategy.Verdict {
 
 // unresolved logs, once per model, that a percentile's bucket straddles its threshold and which
 // bounds would settle it; the abstention itself is counted at every evaluation.
-func (p *retrainProcessor) unresolved(m *model, ev job.Evidence) {
+func (p *retrainProcessor) unresolved(m *model, name string, f *observer.Finding) {
 	if m.unresolvedLogged {
 		return
 	}
 	m.unresolvedLogged = true
 	p.logger.Warn("A percentile lies in a bucket that straddles its threshold, so the observer abstains; "+
 		"set histogram bucket bounds around the threshold (an SDK View), or send exponential histograms",
-		zap.String("model", m.key.model), zap.String("version", m.key.version), zap.String("observer", ev.Observer),
-		zap.String("statistic", ev.Statistic), zap.Float64("estimate", ev.Value), zap.Float64("bucket_lower", ev.Lower),
-		zap.Float64("bucket_upper", ev.Upper), zap.Float64("threshold", ev.Threshold), zap.String("unit", ev.Unit))
+		zap.String("model", m.key.model), zap.String("version", m.key.version), zap.String("observer", name),
+		zap.String("statistic", f.Statistic), zap.Float64("estimate", f.Value), zap.Float64("bucket_lower", f.Lower),
+		zap.Float64("bucket_upper", f.Upper), zap.Float64("threshold", f.Threshold), zap.String("unit", f.Unit))
+}
+
+// evidence is an observer's finding as a job carries it.
+func evidence(name string, f *observer.Finding) job.Evidence {
+	return job.Evidence{
+		Observer: name, Statistic: f.Statistic, Value: f.Value,
+		Lower: f.Lower, Upper: f.Upper, Bounded: f.Bounded,
+		Threshold: f.Threshold, Unit: f.Unit, Samples: f.Samples, Flagged: f.Flagged,
+	}
 }
 
 // recordAbstentions adds this tick's abstentions to the counter, once per observer and outcome.

@@ -13,7 +13,6 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 
-	"github.com/visutility/otelcol-retrain/internal/job"
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/metadatatest"
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/observer"
 )
@@ -22,8 +21,8 @@ import (
 type fakeObserver struct{ value float64 }
 
 func (*fakeObserver) Name() string { return "fake" }
-func (f *fakeObserver) Observe(*observer.Stats) (job.Evidence, observer.Outcome) {
-	return job.Evidence{Observer: "fake", Statistic: "x", Value: f.value, Threshold: 1, Unit: "1", Samples: 1, Flagged: true}, observer.Observed
+func (f *fakeObserver) Observe(*observer.Stats) (observer.Finding, observer.Outcome) {
+	return observer.Finding{Statistic: "x", Value: f.value, Threshold: 1, Unit: "1", Samples: 1, Flagged: true}, observer.Observed
 }
 
 func TestAJobThatCannotBeEncodedStartsNoCooldown(t *testing.T) {
@@ -70,7 +69,7 @@ func TestAnUnresolvedPercentileIsCountedAndExplainedOncePerModel(t *testing.T) {
 
 func TestAbstentionsAreCountedByObserverAndOutcome(t *testing.T) {
 	cfg := testConfig()
-	cfg.Observers.ThroughputFloor.Enabled = true
+	observerConfig[*observer.ThroughputFloorConfig](t, cfg, "throughput_floor").Enabled = true
 	n := startNode(t, cfg, nodeOptions{now: t0})
 	a := newApp("svc", "m", "", t0.Add(-time.Hour))
 	a.accuracy = 0.95

@@ -215,6 +215,15 @@ func countRecords(lds []plog.Logs) int {
 	return n
 }
 
-func overrideThreshold(d time.Duration) *observer.LatencySLAOverride {
-	return &observer.LatencySLAOverride{Threshold: &d}
+// observerConfig returns cfg's settings of the observer named name, typed, to change in a test.
+func observerConfig[C observer.Config](t testing.TB, cfg *Config, name string) C {
+	t.Helper()
+	c, ok := cfg.Observers.get(name).(C)
+	require.True(t, ok, "observer %q", name)
+	return c
+}
+
+// override is an override of model setting keys per observer, as if decoded from YAML.
+func override(model string, keys map[string]map[string]any) OverrideConfig {
+	return OverrideConfig{Model: model, observers: keys}
 }

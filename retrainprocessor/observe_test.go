@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/collector/pdata/pmetric"
 
 	"github.com/visutility/otelcol-retrain/internal/job"
+	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/observer"
 )
 
 // What each observer needs before it judges, end to end: the bounds of a bucket-based percentile,
@@ -168,7 +169,7 @@ func TestThroughputFloorSeesAModelThatNearlyStopped(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := testConfig()
-			cfg.Observers.ThroughputFloor.Enabled = true // min_rate 1/s, min_samples 100, window 5m
+			observerConfig[*observer.ThroughputFloorConfig](t, cfg, "throughput_floor").Enabled = true // min_rate 1/s, min_samples 100, window 5m
 			h := newHarness(t, cfg, t0)
 			a := newApp("fraud-api", "fraud-detector", "", t0.Add(-time.Hour))
 			a.accuracy = 0.95

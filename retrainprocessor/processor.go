@@ -89,7 +89,11 @@ func newRetrainProcessor(set processor.Settings, cfg *Config, forget func()) (*r
 	ids := map[string]int{}
 	p.observers = p.withIDs(cfg.Observers.build(), ids)
 	for _, o := range cfg.Overrides {
-		p.overrides[o.Model] = p.withIDs(cfg.observersFor(o).build(), ids)
+		obs, err := cfg.observersFor(o)
+		if err != nil { // Validate decoded the same keys
+			return nil, fmt.Errorf("overrides: model %q: %w", o.Model, err)
+		}
+		p.overrides[o.Model] = p.withIDs(obs.build(), ids)
 	}
 	p.eval.init()
 	p.eval.abstained = make([][observerOutcomes]int64, len(ids))
@@ -97,7 +101,7 @@ func newRetrainProcessor(set processor.Settings, cfg *Config, forget func()) (*r
 }
 
 // observerOutcomes is the number of observer.Outcome values the abstentions counter knows.
-const observerOutcomes = int(observer.NonFinite) + 1
+const observerOutcomes = int(observer.Outcomes)
 
 // evalObserver is an observer with a small id, the same for every model's instance of it, that
 // indexes the tick's abstention counts.

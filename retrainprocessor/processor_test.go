@@ -25,6 +25,7 @@ import (
 	"github.com/visutility/otelcol-retrain/internal/job"
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/metadata"
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/metadatatest"
+	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/observer"
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/quantile"
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/window"
 )
@@ -228,7 +229,7 @@ func TestVotes(t *testing.T) {
 		t.Run(tt.vote, func(t *testing.T) {
 			cfg := testConfig()
 			cfg.Strategy.Vote = tt.vote
-			cfg.Observers.ThroughputFloor.Enabled = true
+			observerConfig[*observer.ThroughputFloorConfig](t, cfg, "throughput_floor").Enabled = true
 			h := newHarness(t, cfg, t0)
 			a := newApp("fraud-api", "fraud-detector", "", t0.Add(-time.Hour))
 			a.accuracy = 0.95
@@ -269,7 +270,7 @@ func TestForDelaysTheJobUntilTheVoteHeld(t *testing.T) {
 func TestOverridesChangeThresholdsPerModel(t *testing.T) {
 	cfg := testConfig()
 	threshold := 2 * time.Second
-	cfg.Overrides = []OverrideConfig{{Model: "fraud-detector", LatencySLA: overrideThreshold(threshold)}}
+	cfg.Overrides = []OverrideConfig{override("fraud-detector", map[string]map[string]any{"latency_sla": {"threshold": threshold}})}
 	h := newHarness(t, cfg, t0)
 	tolerant := newApp("fraud-api", "fraud-detector", "", t0.Add(-time.Hour))
 	strict := newApp("reco-api", "recommender", "", t0.Add(-time.Hour))

@@ -1,8 +1,15 @@
 package observer // import "github.com/visutility/otelcol-retrain/retrainprocessor/internal/observer"
 
-import (
-	"github.com/visutility/otelcol-retrain/internal/job"
-)
+func init() {
+	register(Kind{
+		Name:    "accuracy_drift",
+		Rank:    20,
+		Needs:   []Signal{Accuracy},
+		Doc:     "Flags when the mean of the window's accuracy readings (where labels arrive) is below `min_accuracy`; needs `min_samples` predictions.",
+		Keys:    map[string]string{"min_accuracy": "In (0, 1]."},
+		Default: func() Config { return &AccuracyDriftConfig{Enabled: true, MinAccuracy: 0.8} },
+	})
+}
 
 // AccuracyDriftConfig flags a model whose mean accuracy in the window falls below a floor.
 type AccuracyDriftConfig struct {
@@ -11,29 +18,10 @@ type AccuracyDriftConfig struct {
 	_           struct{}
 }
 
-// AccuracyDriftOverride replaces the keys it sets for one model.
-type AccuracyDriftOverride struct {
-	Enabled     *bool    `mapstructure:"enabled"`
-	MinAccuracy *float64 `mapstructure:"min_accuracy"`
-	_           struct{}
-}
-
-// With returns the config with the override's keys applied.
-func (c AccuracyDriftConfig) With(o *AccuracyDriftOverride) AccuracyDriftConfig {
-	if o == nil {
-		return c
-	}
-	if o.Enabled != nil {
-		c.Enabled = *o.Enabled
-	}
-	if o.MinAccuracy != nil {
-		c.MinAccuracy = *o.MinAccuracy
-	}
-	return c
-}
+func (c *AccuracyDriftConfig) IsEnabled() bool { return c.Enabled }
 
 // Validate names the key (prefixed with prefix) and the bad value.
-func (c AccuracyDriftConfig) Validate(prefix string) []error {
+func (c *AccuracyDriftConfig) Validate(prefix string) []error {
 	if !c.Enabled {
 		return nil
 	}
@@ -43,25 +31,24 @@ func (c AccuracyDriftConfig) Validate(prefix string) []error {
 	return nil
 }
 
-type accuracyDrift struct{ min float64 }
+func (c *AccuracyDriftConfig) New() Observer { return &accuracyDrift{min: c.MinAccuracy} }
 
-// NewAccuracyDrift builds the accuracy_drift observer.
-func NewAccuracyDrift(c AccuracyDriftConfig) Observer { return &accuracyDrift{min: c.MinAccuracy} }
+type accuracyDrift struct{ min float64 }
 
 func (*accuracyDrift) Name() string { return "accuracy_drift" }
 
 // Observe needs accuracy readings and min_samples predictions.
-func (o *accuracyDrift) Observe(s *Stats) (ev job.Evidence, outcome Outcome) {
+func (o *accuracyDrift) Observe(s *Stats) (f Finding, outcome Outcome) {
 	switch {
 	case s.AccuracySamples == 0:
-		return ev, NoData
+		return f, NoData
 	case s.Predictions < s.MinSamples:
-		return ev, FewSamples
+		return f, FewSamples
 	case !finite(s.AccuracyMean):
-		return ev, NonFinite
+		return f, NonFinite
 	}
-	ev.Observer, ev.Statistic, ev.Unit = o.Name(), "mean", "1"
-	ev.Value, ev.Threshold, ev.Samples = s.AccuracyMean, o.min, s.AccuracySamples
-	ev.Flagged = s.AccuracyMean < o.min
-	return ev, Observed
+	f.Statistic, f.Unit = "mean", "1"
+	f.Value, f.Threshold, f.Samples = s.AccuracyMean, o.min, s.AccuracySamples
+	f.Flagged = s.AccuracyMean < o.min
+	return f, Observed
 }

@@ -3,23 +3,21 @@ package observer
 import (
 	"testing"
 	"time"
-
-	"github.com/visutility/otelcol-retrain/internal/job"
 )
 
 // BenchmarkObserve is the observer loop of one model at a tick with the default observers: a
 // healthy p99 read from a bucket below the threshold and accuracy above its floor.
 func BenchmarkObserve(b *testing.B) {
 	observers := []Observer{
-		NewLatencySLA(LatencySLAConfig{Enabled: true, Percentile: 0.99, Threshold: 100 * time.Millisecond}),
-		NewAccuracyDrift(AccuracyDriftConfig{Enabled: true, MinAccuracy: 0.8}),
+		(&LatencySLAConfig{Enabled: true, Percentile: 0.99, Threshold: 100 * time.Millisecond}).New(),
+		(&AccuracyDriftConfig{Enabled: true, MinAccuracy: 0.8}).New(),
 	}
 	stats := &Stats{
 		Latency:      bucket(74.5, 50, 75, 200),
 		AccuracyMean: 0.95, AccuracySamples: 30,
 		Predictions: 200, MinSamples: 100, Coverage: 1,
 	}
-	evidence := make([]job.Evidence, 0, len(observers))
+	evidence := make([]Finding, 0, len(observers))
 	b.ReportAllocs()
 	for b.Loop() {
 		evidence = evidence[:0]

@@ -5,9 +5,23 @@ import (
 	"math"
 	"strconv"
 	"time"
-
-	"github.com/visutility/otelcol-retrain/internal/job"
 )
+
+func init() {
+	register(Kind{
+		Name:  "latency_sla",
+		Rank:  10,
+		Needs: []Signal{Latency},
+		Doc:   "Flags when the latency `percentile` is above `threshold`; needs `min_samples` predictions.",
+		Keys: map[string]string{
+			"percentile": "In (0, 1). The evidence statistic is named after it (`p99`, `p99.9`).",
+			"threshold":  "Flags when the percentile is above it — when the whole bucket holding it is (see *Percentile estimates*). At least `1µs`.",
+		},
+		Default: func() Config {
+			return &LatencySLAConfig{Enabled: true, Percentile: 0.99, Threshold: 100 * time.Millisecond}
+		},
+	})
+}
 
 // LatencySLAConfig flags a model whose latency percentile exceeds a threshold.
 type LatencySLAConfig struct {
@@ -17,33 +31,14 @@ type LatencySLAConfig struct {
 	_          struct{}
 }
 
-// LatencySLAOverride replaces the keys it sets for one model.
-type LatencySLAOverride struct {
-	Enabled    *bool          `mapstructure:"enabled"`
-	Percentile *float64       `mapstructure:"percentile"`
-	Threshold  *time.Duration `mapstructure:"threshold"`
-	_          struct{}
-}
+// minThreshold: a duration without a unit is nanoseconds, and a threshold of 100 flagged a
+// healthy model. No sensible SLA is that short.
+const minThreshold = time.Microsecond
 
-// With returns the config with the override's keys applied.
-func (c LatencySLAConfig) With(o *LatencySLAOverride) LatencySLAConfig {
-	if o == nil {
-		return c
-	}
-	if o.Enabled != nil {
-		c.Enabled = *o.Enabled
-	}
-	if o.Percentile != nil {
-		c.Percentile = *o.Percentile
-	}
-	if o.Threshold != nil {
-		c.Threshold = *o.Threshold
-	}
-	return c
-}
+func (c *LatencySLAConfig) IsEnabled() bool { return c.Enabled }
 
 // Validate names the key (prefixed with prefix) and the bad value.
-func (c LatencySLAConfig) Validate(prefix string) []error {
+func (c *LatencySLAConfig) Validate(prefix string) []error {
 	if !c.Enabled {
 		return nil
 	}
@@ -51,10 +46,21 @@ func (c LatencySLAConfig) Validate(prefix string) []error {
 	if err := validUnitInterval(prefix+"::percentile", c.Percentile, true, true); err != nil {
 		errs = append(errs, err)
 	}
-	if c.Threshold <= 0 {
+	switch {
+	case c.Threshold <= 0:
 		errs = append(errs, fmt.Errorf("%s::threshold must be a positive duration (got %s)", prefix, c.Threshold))
+	case c.Threshold < minThreshold:
+		errs = append(errs, fmt.Errorf("%s::threshold must be at least %s (got %s%s)", prefix, minThreshold, c.Threshold, UnitHint(c.Threshold, "ms")))
 	}
 	return errs
+}
+
+func (c *LatencySLAConfig) New() Observer {
+	return &latencySLA{
+		q:           c.Percentile,
+		thresholdMS: float64(c.Threshold) / float64(time.Millisecond),
+		statistic:   "p" + strconv.FormatFloat(c.Percentile*100, 'f', -1, 64),
+	}
 }
 
 type latencySLA struct {
@@ -63,48 +69,39 @@ type latencySLA struct {
 	statistic   string
 }
 
-// NewLatencySLA builds the latency_sla observer.
-func NewLatencySLA(c LatencySLAConfig) Observer {
-	return &latencySLA{
-		q:           c.Percentile,
-		thresholdMS: float64(c.Threshold) / float64(time.Millisecond),
-		statistic:   "p" + strconv.FormatFloat(c.Percentile*100, 'f', -1, 64),
-	}
-}
-
 func (*latencySLA) Name() string { return "latency_sla" }
 
 // Observe needs latency data and min_samples predictions. The bucket's bounds decide: every value
 // the bucket holds is above the threshold (Lower >= threshold, as a bucket excludes its lower
 // bound) or none is (Upper <= threshold); otherwise the estimate is Unresolved.
-func (o *latencySLA) Observe(s *Stats) (ev job.Evidence, outcome Outcome) {
-	// Named results filled once: a fresh job.Evidence on every return path tripled this code
-	// and made the observer loop a third slower (BenchmarkObserve).
+func (o *latencySLA) Observe(s *Stats) (f Finding, outcome Outcome) {
+	// Named results filled once: a fresh Finding on every return path tripled this code and
+	// made the observer loop a third slower (BenchmarkObserve).
 	var n uint64
 	if s.Latency != nil {
 		n = s.Latency.Count()
 	}
 	if n == 0 {
-		return ev, NoData
+		return f, NoData
 	}
 	if s.Predictions < s.MinSamples {
-		return ev, FewSamples
+		return f, FewSamples
 	}
 	est, ok := s.Latency.Quantile(o.q)
 	switch {
 	case !ok:
-		return ev, NoData
+		return f, NoData
 	case !finite(est.Value) || !finite(est.Lower) || math.IsNaN(est.Upper) || math.IsInf(est.Upper, -1):
-		return ev, NonFinite
+		return f, NonFinite
 	case est.Upper <= o.thresholdMS:
 		outcome = Observed
 	case est.Lower >= o.thresholdMS:
-		ev.Flagged, outcome = true, Observed
+		f.Flagged, outcome = true, Observed
 	default:
 		outcome = Unresolved
 	}
-	ev.Observer, ev.Statistic, ev.Unit = o.Name(), o.statistic, "ms"
-	ev.Value, ev.Lower, ev.Upper, ev.Bounded = est.Value, est.Lower, est.Upper, true
-	ev.Threshold, ev.Samples = o.thresholdMS, n
-	return ev, outcome
+	f.Statistic, f.Unit = o.statistic, "ms"
+	f.Value, f.Lower, f.Upper, f.Bounded = est.Value, est.Lower, est.Upper, true
+	f.Threshold, f.Samples = o.thresholdMS, n
+	return f, outcome
 }

@@ -1,26 +1,28 @@
-// Package observer holds the checks run on each model's window at every evaluation. An observer
-// reads window statistics and returns evidence (statistic, value, bounds, threshold, flagged) with
-// an Outcome: Observed when the evidence stands, or why it abstains (no data, too few samples, an
-// estimate whose bounds straddle the threshold, a statistic that is not finite).
+// Package observer holds the checks run on each model's window at every evaluation. Each
+// observer is one file: its config (keys, defaults, validation), registered in the registry
+// (registry.go), and what it computes from a model's window (Stats). An observer returns a plain
+// Finding (statistic, value, bounds, threshold, flagged) with an Outcome: Observed when the
+// finding stands, or why it abstains (no data, too few samples, an estimate whose bounds straddle
+// the threshold, a statistic that is not finite). The processor turns findings into job evidence.
 package observer // import "github.com/visutility/otelcol-retrain/retrainprocessor/internal/observer"
 
 import (
 	"fmt"
-	"math"
 
-	"github.com/visutility/otelcol-retrain/internal/job"
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/quantile"
 )
 
-// Outcome is what an observer concluded from a window. Only Observed evidence goes into a job.
+// Outcome is what an observer concluded from a window. Only Observed findings go into a job.
 type Outcome uint8
 
 const (
-	Observed   Outcome = iota // the evidence is valid, flagged or not
+	Observed   Outcome = iota // the finding is valid, flagged or not
 	NoData                    // the observer's signal has no data in the window
 	FewSamples                // data, but less than the observer needs to judge
 	Unresolved                // a bucket-based estimate straddles the threshold: its bounds disagree
 	NonFinite                 // the statistic is NaN or ±Inf
+	// Outcomes is the number of outcomes; counters keep one entry per outcome.
+	Outcomes
 )
 
 var outcomeNames = [...]string{"observed", "no_data", "few_samples", "unresolved", "non_finite"}
@@ -32,13 +34,30 @@ func (o Outcome) String() string {
 	return fmt.Sprintf("outcome(%d)", uint8(o))
 }
 
+// Finding is what an observer computed from one window.
+type Finding struct {
+	Statistic string  // p99, mean, rate, psi, estimated, ...
+	Value     float64 // in Unit
+	// Lower and Upper bound a bucket-based estimate (Bounded): the true statistic lies in
+	// [Lower, Upper]. Upper may be +Inf.
+	Lower, Upper float64
+	Bounded      bool
+	Threshold    float64
+	Unit         string // ms, 1, /s
+	Samples      uint64 // the observations, readings or points the statistic rests on
+	Flagged      bool
+	// ReferenceStart and ReferenceEnd (unix ns, end exclusive) bound the window a comparison
+	// was made against; 0 when the statistic compares with nothing.
+	ReferenceStart, ReferenceEnd int64
+}
+
 // Estimate is a percentile estimate and the bounds of the bucket it comes from, in ms for latency:
 // Lower <= Value <= Upper, and the true percentile lies in [Lower, Upper], above Lower unless
 // Lower is 0 or equals Upper (a bucket excludes its lower bound). Upper may be +Inf.
 type Estimate = quantile.Estimate
 
-// Latency answers percentile questions about a window's latency distribution, in milliseconds.
-type Latency interface {
+// Distribution answers percentile questions about a window's latency distribution, in milliseconds.
+type Distribution interface {
 	Quantile(q float64) (Estimate, bool)
 	Count() uint64
 }
@@ -46,7 +65,7 @@ type Latency interface {
 // Stats is what an observer sees of one model's window.
 type Stats struct {
 	// Latency is nil or empty when the window holds no latency observations.
-	Latency Latency
+	Latency Distribution
 	// ThroughputRate is in predictions per second; valid when ThroughputSamples > 0.
 	ThroughputRate    float64
 	ThroughputSamples uint64
@@ -65,25 +84,8 @@ type Stats struct {
 type Observer interface {
 	// Name is the observer's config key, used as the job's reason.
 	Name() string
-	// Observe returns the evidence and what was concluded. Evidence is filled for Observed and
-	// Unresolved (value, bounds, threshold) so callers can log and show it; a job carries only
-	// Observed evidence.
-	Observe(s *Stats) (job.Evidence, Outcome)
-}
-
-func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
-
-func validUnitInterval(key string, v float64, lowOpen, highOpen bool) error {
-	bad := math.IsNaN(v) || v < 0 || v > 1 || (lowOpen && v == 0) || (highOpen && v == 1)
-	if !bad {
-		return nil
-	}
-	lo, hi := "[", "]"
-	if lowOpen {
-		lo = "("
-	}
-	if highOpen {
-		hi = ")"
-	}
-	return fmt.Errorf("%s must be in %s0, 1%s (got %v)", key, lo, hi, v)
+	// Observe returns the finding and what was concluded. The finding is filled for Observed
+	// and Unresolved (value, bounds, threshold) so callers can log and show it; a job carries
+	// only Observed findings.
+	Observe(s *Stats) (Finding, Outcome)
 }

@@ -7,8 +7,6 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-
-	"github.com/visutility/otelcol-retrain/internal/job"
 )
 
 // fixedLatency answers every percentile with the same estimate.
@@ -27,15 +25,15 @@ func bucket(v, lower, upper float64, n uint64) fixedLatency {
 }
 
 func TestObservers(t *testing.T) {
-	sla := NewLatencySLA(LatencySLAConfig{Enabled: true, Percentile: 0.99, Threshold: 100 * time.Millisecond})
-	drift := NewAccuracyDrift(AccuracyDriftConfig{Enabled: true, MinAccuracy: 0.8})
-	floor := NewThroughputFloor(ThroughputFloorConfig{Enabled: true, MinRate: 5})
+	sla := (&LatencySLAConfig{Enabled: true, Percentile: 0.99, Threshold: 100 * time.Millisecond}).New()
+	drift := (&AccuracyDriftConfig{Enabled: true, MinAccuracy: 0.8}).New()
+	floor := (&ThroughputFloorConfig{Enabled: true, MinRate: 5}).New()
 	inf, nan := math.Inf(1), math.NaN()
 	// latency is the p99 evidence of latency_sla for an estimate, before the verdict.
-	latency := func(v, lower, upper float64, n uint64) job.Evidence {
-		return job.Evidence{Observer: "latency_sla", Statistic: "p99", Value: v, Lower: lower, Upper: upper, Bounded: true, Threshold: 100, Unit: "ms", Samples: n}
+	latency := func(v, lower, upper float64, n uint64) Finding {
+		return Finding{Statistic: "p99", Value: v, Lower: lower, Upper: upper, Bounded: true, Threshold: 100, Unit: "ms", Samples: n}
 	}
-	flagged := func(e job.Evidence) job.Evidence { e.Flagged = true; return e }
+	flagged := func(e Finding) Finding { e.Flagged = true; return e }
 	// enough is a window past min_samples and watched for a whole window.
 	enough := func(s Stats) Stats { s.Predictions, s.MinSamples, s.Coverage = 1000, 100, 1; return s }
 
@@ -43,7 +41,7 @@ func TestObservers(t *testing.T) {
 		name    string
 		obs     Observer
 		stats   Stats
-		want    job.Evidence
+		want    Finding
 		outcome Outcome
 	}{
 		{
@@ -126,13 +124,13 @@ func TestObservers(t *testing.T) {
 			name:  "accuracy below the floor is flagged",
 			obs:   drift,
 			stats: enough(Stats{AccuracyMean: 0.75, AccuracySamples: 3}),
-			want:  job.Evidence{Observer: "accuracy_drift", Statistic: "mean", Value: 0.75, Threshold: 0.8, Unit: "1", Samples: 3, Flagged: true},
+			want:  Finding{Statistic: "mean", Value: 0.75, Threshold: 0.8, Unit: "1", Samples: 3, Flagged: true},
 		},
 		{
 			name:  "accuracy at the floor is not flagged",
 			obs:   drift,
 			stats: enough(Stats{AccuracyMean: 0.8, AccuracySamples: 1}),
-			want:  job.Evidence{Observer: "accuracy_drift", Statistic: "mean", Value: 0.8, Threshold: 0.8, Unit: "1", Samples: 1},
+			want:  Finding{Statistic: "mean", Value: 0.8, Threshold: 0.8, Unit: "1", Samples: 1},
 		},
 		{name: "accuracy without data has no data", obs: drift, stats: enough(Stats{AccuracyMean: 0}), outcome: NoData},
 		{
@@ -146,25 +144,25 @@ func TestObservers(t *testing.T) {
 			name:  "throughput below the floor is flagged",
 			obs:   floor,
 			stats: enough(Stats{ThroughputRate: 2, ThroughputSamples: 30}),
-			want:  job.Evidence{Observer: "throughput_floor", Statistic: "rate", Value: 2, Threshold: 5, Unit: "/s", Samples: 30, Flagged: true},
+			want:  Finding{Statistic: "rate", Value: 2, Threshold: 5, Unit: "/s", Samples: 30, Flagged: true},
 		},
 		{
 			name:  "throughput of a model that nearly stopped is flagged below min_samples",
 			obs:   floor,
 			stats: Stats{ThroughputRate: 0.1, ThroughputSamples: 30, Predictions: 30, MinSamples: 100, Coverage: 1},
-			want:  job.Evidence{Observer: "throughput_floor", Statistic: "rate", Value: 0.1, Threshold: 5, Unit: "/s", Samples: 30, Flagged: true},
+			want:  Finding{Statistic: "rate", Value: 0.1, Threshold: 5, Unit: "/s", Samples: 30, Flagged: true},
 		},
 		{
 			name:  "throughput of a counter that stopped growing is flagged",
 			obs:   floor,
 			stats: Stats{ThroughputRate: 0, ThroughputSamples: 30, MinSamples: 100, Coverage: 1},
-			want:  job.Evidence{Observer: "throughput_floor", Statistic: "rate", Value: 0, Threshold: 5, Unit: "/s", Samples: 30, Flagged: true},
+			want:  Finding{Statistic: "rate", Value: 0, Threshold: 5, Unit: "/s", Samples: 30, Flagged: true},
 		},
 		{
 			name:  "throughput above the floor is not flagged",
 			obs:   floor,
 			stats: enough(Stats{ThroughputRate: 5, ThroughputSamples: 30}),
-			want:  job.Evidence{Observer: "throughput_floor", Statistic: "rate", Value: 5, Threshold: 5, Unit: "/s", Samples: 30},
+			want:  Finding{Statistic: "rate", Value: 5, Threshold: 5, Unit: "/s", Samples: 30},
 		},
 		{
 			name:    "throughput of a model watched for part of the window has few samples",
@@ -185,12 +183,8 @@ func TestObservers(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got, outcome := tt.obs.Observe(&tt.stats)
 			assert.Equal(t, tt.outcome, outcome, "outcome %s", outcome)
-			// Evidence is filled for Observed and Unresolved only.
+			// The finding is filled for Observed and Unresolved only.
 			assert.Equal(t, tt.want, got)
-			if outcome == Observed || outcome == Unresolved {
-				j := job.Job{ID: "x", ModelID: "m", RequestedAt: time.Unix(1, 0), Evidence: []job.Evidence{got}}
-				assert.NoError(t, j.Validate(), "the evidence goes into a valid job")
-			}
 		})
 	}
 }
@@ -198,7 +192,7 @@ func TestObservers(t *testing.T) {
 func TestOutcomeNames(t *testing.T) {
 	for o, want := range map[Outcome]string{
 		Observed: "observed", NoData: "no_data", FewSamples: "few_samples", Unresolved: "unresolved",
-		NonFinite: "non_finite", NonFinite + 1: "outcome(5)",
+		NonFinite: "non_finite", Outcomes: "outcome(5)",
 	} {
 		assert.Equal(t, want, o.String())
 	}
@@ -206,45 +200,67 @@ func TestOutcomeNames(t *testing.T) {
 
 func TestLatencyStatisticNamesThePercentile(t *testing.T) {
 	for q, want := range map[float64]string{0.5: "p50", 0.99: "p99", 0.999: "p99.9"} {
-		o := NewLatencySLA(LatencySLAConfig{Enabled: true, Percentile: q, Threshold: time.Second})
+		o := (&LatencySLAConfig{Enabled: true, Percentile: q, Threshold: time.Second}).New()
 		ev, outcome := o.Observe(&Stats{Latency: bucket(1, 1, 1, 1)})
 		require.Equal(t, Observed, outcome)
 		assert.Equal(t, want, ev.Statistic)
 	}
 }
 
-func TestOverridesReplaceOnlyTheKeysTheySet(t *testing.T) {
-	threshold := 250 * time.Millisecond
-	base := LatencySLAConfig{Enabled: true, Percentile: 0.99, Threshold: 100 * time.Millisecond}
-	got := base.With(&LatencySLAOverride{Threshold: &threshold})
-	assert.Equal(t, LatencySLAConfig{Enabled: true, Percentile: 0.99, Threshold: threshold}, got)
-	assert.Equal(t, base, base.With(nil))
-
-	off := false
-	minAcc := 0.9
-	acc := AccuracyDriftConfig{Enabled: true, MinAccuracy: 0.8}
-	assert.Equal(t, AccuracyDriftConfig{Enabled: true, MinAccuracy: 0.9}, acc.With(&AccuracyDriftOverride{MinAccuracy: &minAcc}))
-	assert.Equal(t, AccuracyDriftConfig{Enabled: false, MinAccuracy: 0.8}, acc.With(&AccuracyDriftOverride{Enabled: &off}))
-
-	rate := 10.0
-	tp := ThroughputFloorConfig{MinRate: 1}
-	assert.Equal(t, ThroughputFloorConfig{MinRate: 10}, tp.With(&ThroughputFloorOverride{MinRate: &rate}))
-}
-
 func TestValidateNamesKeyAndValue(t *testing.T) {
-	errs := LatencySLAConfig{Enabled: true, Percentile: 1, Threshold: 0}.Validate("observers::latency_sla")
+	errs := (&LatencySLAConfig{Enabled: true, Percentile: 1, Threshold: 0}).Validate("observers::latency_sla")
 	require.Len(t, errs, 2)
 	assert.EqualError(t, errs[0], "observers::latency_sla::percentile must be in (0, 1) (got 1)")
 	assert.EqualError(t, errs[1], "observers::latency_sla::threshold must be a positive duration (got 0s)")
 
-	errs = AccuracyDriftConfig{Enabled: true, MinAccuracy: 1.5}.Validate("x")
+	errs = (&LatencySLAConfig{Enabled: true, Percentile: 0.5, Threshold: 100}).Validate("x")
+	require.Len(t, errs, 1)
+	assert.EqualError(t, errs[0], "x::threshold must be at least 1µs (got 100ns; did you mean 100ms?)")
+
+	errs = (&AccuracyDriftConfig{Enabled: true, MinAccuracy: 1.5}).Validate("x")
 	require.Len(t, errs, 1)
 	assert.EqualError(t, errs[0], "x::min_accuracy must be in (0, 1] (got 1.5)")
 
-	errs = ThroughputFloorConfig{Enabled: true, MinRate: -1}.Validate("x")
+	errs = (&ThroughputFloorConfig{Enabled: true, MinRate: -1}).Validate("x")
 	require.Len(t, errs, 1)
 	assert.ErrorContains(t, errs[0], "x::min_rate")
 	assert.ErrorContains(t, errs[0], "got -1")
 
-	assert.Empty(t, LatencySLAConfig{}.Validate("x"), "a disabled observer is not validated")
+	assert.Empty(t, (&LatencySLAConfig{}).Validate("x"), "a disabled observer is not validated")
+}
+
+func TestRegistryListsEveryObserverInRankOrder(t *testing.T) {
+	require.NotEmpty(t, Kinds())
+	assert.Equal(t, []string{"latency_sla", "accuracy_drift", "throughput_floor"}, Names()[:3])
+	for _, k := range Kinds() {
+		c := k.Default()
+		assert.Empty(t, c.Validate("observers::"+k.Name), "%s: the defaults are valid", k.Name)
+		assert.Equal(t, k.Name, c.New().Name(), "%s: the observer is named by its key", k.Name)
+		for _, key := range k.Docs() {
+			assert.NotEmpty(t, key.Doc, "%s::%s has no doc", k.Name, key.Key)
+		}
+	}
+	_, ok := Lookup("no_such_observer")
+	assert.False(t, ok)
+}
+
+func TestCloneIsACopy(t *testing.T) {
+	c := &LatencySLAConfig{Enabled: true, Percentile: 0.99, Threshold: time.Second}
+	cp := Clone(c).(*LatencySLAConfig)
+	cp.Threshold = time.Minute
+	assert.Equal(t, time.Second, c.Threshold)
+	assert.Equal(t, time.Minute, cp.Threshold)
+}
+
+func TestKeysDocumentTheDefaults(t *testing.T) {
+	k, ok := Lookup("latency_sla")
+	require.True(t, ok)
+	docs := k.Docs()
+	require.Len(t, docs, 3)
+	assert.Equal(t, KeyDoc{Key: "enabled", Default: "true", Doc: k.Doc}, docs[0])
+	assert.Equal(t, KeyDoc{Key: "percentile", Default: "0.99", Doc: k.Keys["percentile"]}, docs[1])
+	assert.Equal(t, KeyDoc{Key: "threshold", Default: "100ms", Doc: k.Keys["threshold"]}, docs[2])
+	for d, want := range map[time.Duration]string{time.Hour: "1h", 5 * time.Minute: "5m", 90 * time.Second: "1m30s", 0: "0s", 10 * time.Second: "10s"} {
+		assert.Equal(t, want, formatDuration(d))
+	}
 }

@@ -3,9 +3,20 @@ package observer // import "github.com/visutility/otelcol-retrain/retrainprocess
 import (
 	"fmt"
 	"math"
-
-	"github.com/visutility/otelcol-retrain/internal/job"
 )
+
+func init() {
+	register(Kind{
+		Name:  "throughput_floor",
+		Rank:  30,
+		Needs: []Signal{Throughput, Latency},
+		Doc:   "Flags when the predictions per second are below `min_rate`.",
+		Keys: map[string]string{
+			"min_rate": "Predictions per second; flags below it. Judged once the model has been watched for a whole `window`, whatever its prediction count, so a model that nearly stops (or whose counter is still reported but no longer grows: a rate of 0) is flagged although it is below `min_samples`; before that, and without throughput data, it abstains.",
+		},
+		Default: func() Config { return &ThroughputFloorConfig{Enabled: false, MinRate: 1} },
+	})
+}
 
 // ThroughputFloorConfig flags a model serving fewer predictions per second than a floor.
 type ThroughputFloorConfig struct {
@@ -14,29 +25,10 @@ type ThroughputFloorConfig struct {
 	_       struct{}
 }
 
-// ThroughputFloorOverride replaces the keys it sets for one model.
-type ThroughputFloorOverride struct {
-	Enabled *bool    `mapstructure:"enabled"`
-	MinRate *float64 `mapstructure:"min_rate"`
-	_       struct{}
-}
-
-// With returns the config with the override's keys applied.
-func (c ThroughputFloorConfig) With(o *ThroughputFloorOverride) ThroughputFloorConfig {
-	if o == nil {
-		return c
-	}
-	if o.Enabled != nil {
-		c.Enabled = *o.Enabled
-	}
-	if o.MinRate != nil {
-		c.MinRate = *o.MinRate
-	}
-	return c
-}
+func (c *ThroughputFloorConfig) IsEnabled() bool { return c.Enabled }
 
 // Validate names the key (prefixed with prefix) and the bad value.
-func (c ThroughputFloorConfig) Validate(prefix string) []error {
+func (c *ThroughputFloorConfig) Validate(prefix string) []error {
 	if !c.Enabled {
 		return nil
 	}
@@ -46,27 +38,26 @@ func (c ThroughputFloorConfig) Validate(prefix string) []error {
 	return nil
 }
 
-type throughputFloor struct{ min float64 }
+func (c *ThroughputFloorConfig) New() Observer { return &throughputFloor{min: c.MinRate} }
 
-// NewThroughputFloor builds the throughput_floor observer.
-func NewThroughputFloor(c ThroughputFloorConfig) Observer { return &throughputFloor{min: c.MinRate} }
+type throughputFloor struct{ min float64 }
 
 func (*throughputFloor) Name() string { return "throughput_floor" }
 
 // Observe needs throughput data and a model watched for a whole window, whatever its prediction
 // count: min_samples would hide exactly the models that nearly stopped serving, and a model seen
 // for part of the window would read as slow.
-func (o *throughputFloor) Observe(s *Stats) (ev job.Evidence, outcome Outcome) {
+func (o *throughputFloor) Observe(s *Stats) (f Finding, outcome Outcome) {
 	switch {
 	case s.ThroughputSamples == 0:
-		return ev, NoData
+		return f, NoData
 	case !(s.Coverage >= 1): // NaN included
-		return ev, FewSamples
+		return f, FewSamples
 	case !finite(s.ThroughputRate):
-		return ev, NonFinite
+		return f, NonFinite
 	}
-	ev.Observer, ev.Statistic, ev.Unit = o.Name(), "rate", "/s"
-	ev.Value, ev.Threshold, ev.Samples = s.ThroughputRate, o.min, s.ThroughputSamples
-	ev.Flagged = s.ThroughputRate < o.min
-	return ev, Observed
+	f.Statistic, f.Unit = "rate", "/s"
+	f.Value, f.Threshold, f.Samples = s.ThroughputRate, o.min, s.ThroughputSamples
+	f.Flagged = s.ThroughputRate < o.min
+	return f, Observed
 }

@@ -13,7 +13,7 @@ import (
 )
 
 // sla is latency_sla with the defaults: p99 over 100 ms.
-var sla = observer.NewLatencySLA(observer.LatencySLAConfig{Enabled: true, Percentile: 0.99, Threshold: 100 * time.Millisecond})
+var sla = (&observer.LatencySLAConfig{Enabled: true, Percentile: 0.99, Threshold: 100 * time.Millisecond}).New()
 
 // observe runs latency_sla on the summary, past min_samples.
 func observe(s *Summary) observer.Outcome {
