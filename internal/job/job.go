@@ -44,6 +44,9 @@ type Evidence struct {
 	Unit         string // ms, 1, /s
 	Samples      uint64 // the observations, readings or points the statistic rests on
 	Flagged      bool
+	// ReferenceStart and ReferenceEnd bound the window the statistic compares against
+	// (prediction_drift's reference); both zero when the statistic compares with nothing.
+	ReferenceStart, ReferenceEnd time.Time
 }
 
 // Job is a request to retrain one model.

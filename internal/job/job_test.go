@@ -12,6 +12,9 @@ import (
 var (
 	requestedAt = time.Date(2026, 11, 27, 23, 0, 0, 0, time.UTC)
 	windowStart = requestedAt.Add(-5 * time.Minute)
+	// The hour before the window: prediction_drift's reference in driftJob.
+	referenceStart = windowStart.Add(-time.Hour)
+	referenceEnd   = windowStart
 )
 
 // designJob is the job of the README's webhook body example.
@@ -40,6 +43,18 @@ func overflowJob() Job {
 	j.Evidence = []Evidence{
 		{Observer: "latency_sla", Statistic: "p99", Value: 10000, Lower: 10000, Upper: math.Inf(1), Bounded: true, Threshold: 100, Unit: "ms", Samples: 5000, Flagged: true},
 	}
+	return j
+}
+
+// driftJob is the design job with a third evidence, prediction_drift's, which compares the window's
+// score distribution with a reference window.
+func driftJob() Job {
+	j := designJob()
+	j.Reasons = append(j.Reasons, "prediction_drift")
+	j.Evidence = append(j.Evidence, Evidence{
+		Observer: "prediction_drift", Statistic: "psi", Value: 0.31, Threshold: 0.2, Unit: "1", Samples: 5000, Flagged: true,
+		ReferenceStart: referenceStart, ReferenceEnd: referenceEnd,
+	})
 	return j
 }
 

@@ -87,14 +87,18 @@ type wireEvidenceOut struct {
 	Unit      string          `json:"unit"`
 	Samples   uint64          `json:"samples"`
 	Flagged   bool            `json:"flagged"`
+	Reference *wireWindow     `json:"reference,omitempty"`
 }
 
 // MarshalJSON renders the evidence of the webhook body:
 //
-//	{"observer":…,"statistic":…,"value":…,"lower":…,"upper":…,"threshold":…,"unit":…,"samples":…,"flagged":…}
+//	{"observer":…,"statistic":…,"value":…,"lower":…,"upper":…,"threshold":…,"unit":…,"samples":…,"flagged":…,
+//	 "reference":{"start":…,"end":…}}
 //
 // lower and upper are present only when Bounded; an upper bound of +Inf (an explicit histogram's
-// overflow bucket) renders as null. Evidence that Validate would reject is an error.
+// overflow bucket) renders as null. reference is present only when the evidence has one
+// (ReferenceStart and ReferenceEnd not both zero), its times formatted as the job's window.
+// Evidence that Validate would reject is an error.
 func (e Evidence) MarshalJSON() ([]byte, error) {
 	if err := e.validate(); err != nil {
 		return nil, fmt.Errorf("marshal evidence (%s): %w", e.Observer, err)
@@ -107,6 +111,9 @@ func (e Evidence) MarshalJSON() ([]byte, error) {
 		Unit:      e.Unit,
 		Samples:   e.Samples,
 		Flagged:   e.Flagged,
+	}
+	if e.hasReference() {
+		w.Reference = &wireWindow{Start: formatTime(e.ReferenceStart), End: formatTime(e.ReferenceEnd)}
 	}
 	if e.Bounded {
 		w.Lower = &e.Lower
@@ -197,14 +204,16 @@ type wireEvidence struct {
 	Unit      *string         `json:"unit"`
 	Samples   *uint64         `json:"samples"`
 	Flagged   *bool           `json:"flagged"`
+	Reference *wireWindowIn   `json:"reference"`
 }
 
-// UnmarshalJSON parses a webhook body as MarshalJSON renders it. Unknown keys are ignored; every
-// known key is required except model_version and an evidence's lower and upper, which come together
-// or not at all. The job must then pass Validate, whose error UnmarshalJSON returns. A type other
-// than EventName yields ErrNotJob and a schema_version other than SchemaVersion
-// ErrUnsupportedSchema. Resource numbers become int64 when they are whole and float64 otherwise, as
-// pdata would hold them.
+// UnmarshalJSON parses a webhook body as MarshalJSON renders it. Unknown keys are ignored (also
+// inside window and reference); every known key is required except model_version, an evidence's
+// lower and upper, which come together or not at all, and an evidence's reference, whose start and
+// end are then both required (a null model_version or reference counts as absent). The job must
+// then pass Validate, whose error UnmarshalJSON returns. A type other than EventName yields
+// ErrNotJob and a schema_version other than SchemaVersion ErrUnsupportedSchema. Resource numbers
+// become int64 when they are whole and float64 otherwise, as pdata would hold them.
 func (j *Job) UnmarshalJSON(data []byte) error {
 	// The schema version comes first: a newer schema may change any other field.
 	var v struct {
@@ -322,6 +331,15 @@ func (e wireEvidence) evidence(path string) (Evidence, error) {
 			Unit:      *e.Unit,
 			Samples:   *e.Samples,
 			Flagged:   *e.Flagged,
+		}
+		if e.Reference != nil {
+			var err error
+			if ev.ReferenceStart, err = parseTime(e.Reference.Start, path+"."+keyReference+"."+keyStart); err != nil {
+				return Evidence{}, err
+			}
+			if ev.ReferenceEnd, err = parseTime(e.Reference.End, path+"."+keyReference+"."+keyEnd); err != nil {
+				return Evidence{}, err
+			}
 		}
 		if e.Lower == nil {
 			return ev, nil

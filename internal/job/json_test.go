@@ -15,25 +15,45 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/job.json from MarshalJSON")
+var update = flag.Bool("update", false, "rewrite the golden bodies in testdata from MarshalJSON")
+
+// goldenBodies are the jobs of the golden webhook bodies in testdata, by file name.
+var goldenBodies = map[string]func() Job{
+	"job.json":   designJob,
+	"drift.json": driftJob, // an evidence with a reference window
+}
 
 func TestMarshalJSONRendersTheDesignBody(t *testing.T) {
-	golden := filepath.Join("testdata", "job.json")
-	body, err := json.Marshal(designJob())
-	require.NoError(t, err)
-	var pretty bytes.Buffer
-	require.NoError(t, json.Indent(&pretty, body, "", "  "))
-	pretty.WriteByte('\n')
-	if *update {
-		require.NoError(t, os.WriteFile(golden, pretty.Bytes(), 0o600))
+	for name, job := range goldenBodies {
+		t.Run(name, func(t *testing.T) {
+			golden := filepath.Join("testdata", name)
+			body, err := json.Marshal(job())
+			require.NoError(t, err)
+			var pretty bytes.Buffer
+			require.NoError(t, json.Indent(&pretty, body, "", "  "))
+			pretty.WriteByte('\n')
+			if *update {
+				require.NoError(t, os.WriteFile(golden, pretty.Bytes(), 0o600))
+			}
+			want, err := os.ReadFile(golden)
+			require.NoError(t, err)
+			assert.Equal(t, string(want), pretty.String())
+		})
 	}
-	want, err := os.ReadFile(golden)
-	require.NoError(t, err)
-	assert.Equal(t, string(want), pretty.String())
+}
+
+func TestMarshalJSONOmitsAnAbsentReference(t *testing.T) {
+	for name, j := range map[string]Job{"design": designJob(), "quiet": quietJob(), "overflow": overflowJob()} {
+		t.Run(name, func(t *testing.T) {
+			body, err := json.Marshal(j)
+			require.NoError(t, err)
+			assert.NotContains(t, string(body), "reference")
+		})
+	}
 }
 
 func TestMarshalJSONThenUnmarshalGivesBackTheJob(t *testing.T) {
-	for name, j := range map[string]Job{"design": designJob(), "quiet": quietJob(), "overflow": overflowJob(), "bare": {
+	for name, j := range map[string]Job{"design": designJob(), "quiet": quietJob(), "overflow": overflowJob(), "drift": driftJob(), "bare": {
 		ID: "x", ModelID: "m", RequestedAt: requestedAt, WindowStart: windowStart, WindowEnd: requestedAt,
 	}} {
 		t.Run(name, func(t *testing.T) {
@@ -47,11 +67,15 @@ func TestMarshalJSONThenUnmarshalGivesBackTheJob(t *testing.T) {
 }
 
 func TestUnmarshalJSONReadsTheGoldenBody(t *testing.T) {
-	body, err := os.ReadFile(filepath.Join("testdata", "job.json"))
-	require.NoError(t, err)
-	var got Job
-	require.NoError(t, json.Unmarshal(body, &got))
-	assert.Equal(t, designJob(), got)
+	for name, job := range goldenBodies {
+		t.Run(name, func(t *testing.T) {
+			body, err := os.ReadFile(filepath.Join("testdata", name))
+			require.NoError(t, err)
+			var got Job
+			require.NoError(t, json.Unmarshal(body, &got))
+			assert.Equal(t, job(), got)
+		})
+	}
 }
 
 func TestMarshalJSONRendersEmptyCollectionsAndOmitsUnknownVersion(t *testing.T) {
@@ -73,6 +97,13 @@ func TestMarshalJSONWritesTimesInUTCWithNanoseconds(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(body), `"requested_at":"2026-01-02T03:04:05.123456789Z"`)
 	assert.Contains(t, string(body), `"window":{"start":"2026-01-02T03:03:05.123456789Z","end":"2026-01-02T03:04:05.123456789Z"}`)
+
+	tokyo := time.FixedZone("JST", 9*60*60)
+	j.Evidence[0].ReferenceStart = j.WindowStart.Add(-time.Hour).In(tokyo)
+	j.Evidence[0].ReferenceEnd = j.WindowStart.In(tokyo)
+	body, err = json.Marshal(j)
+	require.NoError(t, err)
+	assert.Contains(t, string(body), `"reference":{"start":"2026-01-02T02:03:05.123456789Z","end":"2026-01-02T03:03:05.123456789Z"}`)
 }
 
 func TestMarshalJSONRejectsNonFiniteNumbers(t *testing.T) {
@@ -103,6 +134,12 @@ func TestMarshalJSONRejectsNonFiniteNumbers(t *testing.T) {
 func TestUnmarshalJSONRejectsMalformedBodies(t *testing.T) {
 	golden, err := os.ReadFile(filepath.Join("testdata", "job.json"))
 	require.NoError(t, err)
+	// reference gives the accuracy evidence a reference, as raw JSON.
+	reference := func(raw string) func(m map[string]any) {
+		return func(m map[string]any) {
+			m["evidence"].([]any)[1].(map[string]any)["reference"] = json.RawMessage(raw)
+		}
+	}
 	tests := []struct {
 		name    string
 		mutate  func(m map[string]any)
@@ -144,6 +181,26 @@ func TestUnmarshalJSONRejectsMalformedBodies(t *testing.T) {
 		{name: "evidence_value_below_lower", mutate: func(m map[string]any) {
 			m["evidence"].([]any)[0].(map[string]any)["lower"] = 200
 		}, wantMsg: "evidence[0] (latency_sla): value 153.2 is outside its bounds [200, 250]"},
+		{name: "evidence_reference_str", mutate: reference(`"the last hour"`), wantMsg: "reference"},
+		{name: "evidence_reference_empty", mutate: reference(`{}`), wantMsg: "evidence[1].reference.start: missing"},
+		{name: "evidence_reference_start_missing", mutate: reference(`{"end": "2026-11-27T22:55:00Z"}`),
+			wantMsg: "evidence[1].reference.start: missing"},
+		{name: "evidence_reference_end_missing", mutate: reference(`{"start": "2026-11-27T21:55:00Z"}`),
+			wantMsg: "evidence[1].reference.end: missing"},
+		{name: "evidence_reference_end_null", mutate: reference(`{"start": "2026-11-27T21:55:00Z", "end": null}`),
+			wantMsg: "evidence[1].reference.end: missing"},
+		{name: "evidence_reference_start_malformed", mutate: reference(`{"start": "an hour ago", "end": "2026-11-27T22:55:00Z"}`),
+			wantMsg: `evidence[1].reference.start: parsing time "an hour ago"`},
+		{name: "evidence_reference_end_without_zone", mutate: reference(`{"start": "2026-11-27T21:55:00Z", "end": "2026-11-27T22:55:00"}`),
+			wantMsg: "evidence[1].reference.end: parsing time"},
+		{name: "evidence_reference_end_number", mutate: reference(`{"start": "2026-11-27T21:55:00Z", "end": 1795819500}`),
+			wantMsg: "reference.end"},
+		{name: "evidence_reference_reversed", mutate: reference(`{"start": "2026-11-27T22:55:00Z", "end": "2026-11-27T21:55:00Z"}`),
+			wantMsg: "evidence[1] (accuracy_drift): reference: end 2026-11-27T21:55:00Z is not after start 2026-11-27T22:55:00Z"},
+		{name: "evidence_reference_of_no_time", mutate: reference(`{"start": "2026-11-27T22:55:00Z", "end": "2026-11-28T00:55:00+02:00"}`),
+			wantMsg: "evidence[1] (accuracy_drift): reference: end 2026-11-27T22:55:00Z is not after start 2026-11-27T22:55:00Z"},
+		{name: "evidence_reference_start_zero", mutate: reference(`{"start": "0001-01-01T00:00:00Z", "end": "2026-11-27T22:55:00Z"}`),
+			wantMsg: "evidence[1] (accuracy_drift): reference: end 2026-11-27T22:55:00Z is set but start is not"},
 		{name: "resource_missing", mutate: func(m map[string]any) { delete(m, "resource") }, wantMsg: "resource: missing"},
 		{name: "resource_list", mutate: func(m map[string]any) { m["resource"] = []any{} }, wantMsg: "resource"},
 	}
@@ -176,7 +233,45 @@ func TestUnmarshalJSONIgnoresUnknownKeys(t *testing.T) {
 	assert.Equal(t, designJob(), got)
 }
 
-func TestEvidenceJSONCarriesBoundsOnlyWhenBounded(t *testing.T) {
+func TestUnmarshalJSONReadsAReferenceAsWindowIsRead(t *testing.T) {
+	golden, err := os.ReadFile(filepath.Join("testdata", "drift.json"))
+	require.NoError(t, err)
+	const reference = `"reference": {
+        "start": "2026-11-27T21:55:00Z",
+        "end": "2026-11-27T22:55:00Z"
+      }`
+	require.Contains(t, string(golden), reference)
+	withoutReference := driftJob()
+	withoutReference.Evidence[2].ReferenceStart, withoutReference.Evidence[2].ReferenceEnd = time.Time{}, time.Time{}
+	tests := []struct {
+		name string
+		with string
+		want Job
+	}{
+		{
+			name: "unknown_keys_are_ignored",
+			with: `"reference": {"start": "2026-11-27T21:55:00Z", "bins": 10, "end": "2026-11-27T22:55:00Z", "source": {"kind": "window"}}`,
+			want: driftJob(),
+		},
+		{
+			name: "another_zone_becomes_utc",
+			with: `"reference": {"start": "2026-11-27T23:55:00+02:00", "end": "2026-11-27T14:55:00-08:00"}`,
+			want: driftJob(),
+		},
+		{name: "null_is_absent", with: `"reference": null`, want: withoutReference},
+		{name: "both_zero_is_absent", with: `"reference": {"start": "0001-01-01T00:00:00Z", "end": "0001-01-01T00:00:00Z"}`, want: withoutReference},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			body := strings.Replace(string(golden), reference, tt.with, 1)
+			var got Job
+			require.NoError(t, json.Unmarshal([]byte(body), &got))
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func TestEvidenceJSONCarriesBoundsAndReferenceOnlyWhenSet(t *testing.T) {
 	tests := []struct {
 		name string
 		ev   Evidence
@@ -202,6 +297,21 @@ func TestEvidenceJSONCarriesBoundsOnlyWhenBounded(t *testing.T) {
 			ev:   Evidence{Observer: "accuracy_drift", Statistic: "mean", Value: 0.75, Threshold: 0.8, Unit: "1", Samples: 3, Flagged: true},
 			want: `{"observer":"accuracy_drift","statistic":"mean","value":0.75,"threshold":0.8,"unit":"1","samples":3,"flagged":true}`,
 		},
+		{
+			name: "a_reference_comes_last",
+			ev:   driftJob().Evidence[2],
+			want: `{"observer":"prediction_drift","statistic":"psi","value":0.31,"threshold":0.2,"unit":"1","samples":5000,"flagged":true,` +
+				`"reference":{"start":"2026-11-27T21:55:00Z","end":"2026-11-27T22:55:00Z"}}`,
+		},
+		{
+			name: "bounded_with_a_reference_to_the_nanosecond",
+			ev: Evidence{
+				Observer: "x", Statistic: "p50", Value: 2, Lower: 1, Upper: 3, Bounded: true, Threshold: 5, Unit: "ms", Samples: 7,
+				ReferenceStart: referenceStart.Add(time.Nanosecond), ReferenceEnd: referenceStart.Add(2 * time.Nanosecond),
+			},
+			want: `{"observer":"x","statistic":"p50","value":2,"lower":1,"upper":3,"threshold":5,"unit":"ms","samples":7,"flagged":false,` +
+				`"reference":{"start":"2026-11-27T21:55:00.000000001Z","end":"2026-11-27T21:55:00.000000002Z"}}`,
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -225,5 +335,22 @@ func TestEvidenceJSONRejectsWhatValidateRejects(t *testing.T) {
 	var got Evidence
 	err = json.Unmarshal([]byte(`{"observer":"latency_sla","statistic":"p99","value":600,"lower":250,"upper":500,"threshold":100,"unit":"ms","samples":9,"flagged":true}`), &got)
 	assert.EqualError(t, err, "unmarshal evidence: value 600 is outside its bounds [250, 500]")
+	assert.Equal(t, Evidence{}, got)
+
+	drift := driftJob().Evidence[2]
+	drift.ReferenceStart = drift.ReferenceEnd
+	_, err = json.Marshal(drift)
+	assert.EqualError(t, err, "json: error calling MarshalJSON for type job.Evidence: "+
+		"marshal evidence (prediction_drift): reference: end 2026-11-27T22:55:00Z is not after start 2026-11-27T22:55:00Z")
+	drift.ReferenceStart = time.Time{}
+	_, err = drift.MarshalJSON()
+	assert.EqualError(t, err, "marshal evidence (prediction_drift): reference: end 2026-11-27T22:55:00Z is set but start is not")
+
+	err = json.Unmarshal([]byte(`{"observer":"prediction_drift","statistic":"psi","value":0.31,"threshold":0.2,"unit":"1","samples":9,"flagged":true,`+
+		`"reference":{"start":"2026-11-27T22:55:00Z","end":"2026-11-27T21:55:00Z"}}`), &got)
+	assert.EqualError(t, err, "unmarshal evidence: reference: end 2026-11-27T21:55:00Z is not after start 2026-11-27T22:55:00Z")
+	err = json.Unmarshal([]byte(`{"observer":"prediction_drift","statistic":"psi","value":0.31,"threshold":0.2,"unit":"1","samples":9,"flagged":true,`+
+		`"reference":{"start":"2026-11-27T21:55:00Z"}}`), &got)
+	assert.EqualError(t, err, "unmarshal evidence: evidence.reference.end: missing")
 	assert.Equal(t, Evidence{}, got)
 }

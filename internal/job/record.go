@@ -26,6 +26,7 @@ const (
 	keyUnit          = "unit"
 	keySamples       = "samples"
 	keyFlagged       = "flagged"
+	keyReference     = "reference"
 )
 
 // Append adds j to ld as one ResourceLogs (resource attributes = j.Resource) holding one ScopeLogs
@@ -35,7 +36,8 @@ const (
 //     retrain.reasons (a slice, possibly empty) and retrain.strategy;
 //   - a map body: schema_version (int), window {start, end} as RFC 3339 strings with nanoseconds in
 //     UTC, and evidence, a slice of maps keyed as Evidence's JSON (lower and upper only when
-//     Bounded; an upper bound of +Inf is a Double +Inf).
+//     Bounded; an upper bound of +Inf is a Double +Inf; reference {start, end}, strings as the
+//     window's, only when ReferenceStart and ReferenceEnd are not both zero).
 //
 // Append encodes j as it is: validate it first (Validate), since Decode rejects an invalid job.
 func Append(ld plog.Logs, scopeName string, j Job) {
@@ -88,6 +90,11 @@ func Append(ld plog.Logs, scopeName string, j Job) {
 		m.PutStr(keyUnit, e.Unit)
 		m.PutInt(keySamples, int64(min(e.Samples, math.MaxInt64))) // pdata has no unsigned int
 		m.PutBool(keyFlagged, e.Flagged)
+		if e.hasReference() {
+			ref := m.PutEmptyMap(keyReference)
+			ref.PutStr(keyStart, formatTime(e.ReferenceStart))
+			ref.PutStr(keyEnd, formatTime(e.ReferenceEnd))
+		}
 	}
 }
 
@@ -99,12 +106,13 @@ func IsJob(lr plog.LogRecord) bool {
 // Decode rebuilds the Job from a log record and the resource it came with.
 //
 // Every key Append writes is required, except ml.model.version, which Append omits when unknown,
-// and an evidence's lower and upper, which come together or not at all. Unknown attributes and
-// body keys are ignored, so newer producers can add fields. Known fields must have their type,
-// except that numbers may be stored as Int or Double (samples and schema_version only as whole
-// numbers). The job must then pass Validate, whose error Decode returns. Errors name the field; a
-// record that is not a job yields ErrNotJob and a body of another schema version
-// ErrUnsupportedSchema.
+// an evidence's lower and upper, which come together or not at all, and an evidence's reference,
+// whose start and end are then both required (absent, the reference times are zero). Unknown
+// attributes and body keys (also inside window and reference) are ignored, so newer producers can
+// add fields. Known fields must have their type, except that numbers may be stored as Int or
+// Double (samples and schema_version only as whole numbers). The job must then pass Validate,
+// whose error Decode returns. Errors name the field; a record that is not a job yields ErrNotJob
+// and a body of another schema version ErrUnsupportedSchema.
 func Decode(res pcommon.Resource, lr plog.LogRecord) (Job, error) {
 	if !IsJob(lr) {
 		return Job{}, fmt.Errorf("decode job: event name %q: %w", lr.EventName(), ErrNotJob)
@@ -249,6 +257,9 @@ func evidence(body pcommon.Map) ([]Evidence, error) {
 		if e.Flagged, err = boolean(m, keyFlagged, p+"."+keyFlagged); err != nil {
 			return nil, err
 		}
+		if e.ReferenceStart, e.ReferenceEnd, err = reference(m, p); err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -350,6 +361,25 @@ func bounds(m pcommon.Map, path string) (lower, upper float64, bounded bool, err
 		return 0, 0, false, err
 	}
 	return lower, upper, true, nil
+}
+
+// reference reads an evidence's optional reference window; absent, both times are zero.
+func reference(m pcommon.Map, path string) (start, end time.Time, err error) {
+	if _, ok := m.Get(keyReference); !ok {
+		return start, end, nil
+	}
+	path += "." + keyReference
+	r, err := mapAt(m, keyReference, path)
+	if err != nil {
+		return start, end, err
+	}
+	if start, err = timeAt(r, keyStart, path+"."+keyStart); err != nil {
+		return time.Time{}, time.Time{}, err
+	}
+	if end, err = timeAt(r, keyEnd, path+"."+keyEnd); err != nil {
+		return time.Time{}, time.Time{}, err
+	}
+	return start, end, nil
 }
 
 // count reads a non-negative whole number stored as Int or Double.

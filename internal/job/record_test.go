@@ -6,6 +6,7 @@ import (
 	"errors"
 	"math"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -35,6 +36,7 @@ func TestAppendThenDecodeGivesBackTheJob(t *testing.T) {
 		{name: "version_and_two_evidence_entries", job: designJob()},
 		{name: "an_upper_bound_of_inf", job: overflowJob()},
 		{name: "no_version_and_no_reasons", job: quietJob()},
+		{name: "an_evidence_with_a_reference", job: driftJob()},
 		{name: "no_evidence_and_no_resource", job: Job{
 			ID: NewID("m", "", requestedAt), ModelID: "m", Strategy: "majority",
 			RequestedAt: requestedAt, WindowStart: windowStart, WindowEnd: requestedAt,
@@ -88,6 +90,29 @@ func TestAppendWritesTheRecordContract(t *testing.T) {
 	}, lr.Body().Map().AsRaw())
 }
 
+func TestAppendWritesAReferenceOnlyWhenSet(t *testing.T) {
+	_, lr := appendOne(t, driftJob())
+	evidence := at(lr.Body().Map(), []string{"evidence"}).Slice()
+	require.Equal(t, 3, evidence.Len())
+	assert.Equal(t, map[string]any{
+		"observer": "prediction_drift", "statistic": "psi", "value": 0.31, "threshold": 0.2, "unit": "1", "samples": int64(5000), "flagged": true,
+		// Strings, as the window's times.
+		"reference": map[string]any{"start": "2026-11-27T21:55:00Z", "end": "2026-11-27T22:55:00Z"},
+	}, evidence.At(2).Map().AsRaw())
+	for i := range 2 {
+		_, ok := evidence.At(i).Map().Get("reference")
+		assert.False(t, ok, "evidence[%d] has a reference", i)
+	}
+
+	j := driftJob()
+	tokyo := time.FixedZone("JST", 9*60*60)
+	j.Evidence[2].ReferenceStart = referenceStart.Add(time.Nanosecond).In(tokyo)
+	j.Evidence[2].ReferenceEnd = referenceEnd.In(tokyo)
+	_, lr = appendOne(t, j)
+	assert.Equal(t, map[string]any{"start": "2026-11-27T21:55:00.000000001Z", "end": "2026-11-27T22:55:00Z"},
+		at(lr.Body().Map(), []string{"evidence", "2", "reference"}).Map().AsRaw())
+}
+
 func TestAppendOmitsUnknownVersionAndKeepsEmptyReasons(t *testing.T) {
 	_, lr := appendOne(t, quietJob())
 	_, hasVersion := lr.Attributes().Get(AttrModelVersion)
@@ -130,6 +155,13 @@ func TestDecodeRejectsMalformedRecords(t *testing.T) {
 	num := func(n int64) func(v pcommon.Value) { return func(v pcommon.Value) { v.SetInt(n) } }
 	dbl := func(f float64) func(v pcommon.Value) { return func(v pcommon.Value) { v.SetDouble(f) } }
 	slice := func(v pcommon.Value) { v.SetEmptySlice().AppendEmpty().SetStr("x") }
+	// reference gives the accuracy evidence a reference, from raw.
+	reference := func(raw any) func(lr plog.LogRecord) {
+		return func(lr plog.LogRecord) {
+			require.NoError(t, at(lr.Body().Map(), []string{"evidence", "1"}).Map().PutEmpty("reference").FromRaw(raw))
+		}
+	}
+	const refStart, refEnd = "2026-11-27T21:55:00Z", "2026-11-27T22:55:00Z"
 
 	tests := []struct {
 		name    string
@@ -201,6 +233,22 @@ func TestDecodeRejectsMalformedRecords(t *testing.T) {
 		{name: "evidence_samples_str", mutate: body([]string{"evidence", "0", "samples"}, str("5000")), wantMsg: "body.evidence[0].samples: want whole number, got Str"},
 		{name: "evidence_flagged_missing", mutate: removeBody([]string{"evidence", "0", "flagged"}), wantMsg: "body.evidence[0].flagged: missing"},
 		{name: "evidence_flagged_str", mutate: body([]string{"evidence", "0", "flagged"}, str("true")), wantMsg: "body.evidence[0].flagged: want Bool, got Str"},
+		{name: "evidence_reference_str", mutate: reference("1h"), wantMsg: "body.evidence[1].reference: want Map, got Str"},
+		{name: "evidence_reference_empty", mutate: reference(map[string]any{}), wantMsg: "body.evidence[1].reference.start: missing"},
+		{name: "evidence_reference_start_missing", mutate: reference(map[string]any{"end": refEnd}), wantMsg: "body.evidence[1].reference.start: missing"},
+		{name: "evidence_reference_end_missing", mutate: reference(map[string]any{"start": refStart}), wantMsg: "body.evidence[1].reference.end: missing"},
+		{name: "evidence_reference_start_malformed", mutate: reference(map[string]any{"start": "an hour ago", "end": refEnd}),
+			wantMsg: `body.evidence[1].reference.start: parsing time "an hour ago"`},
+		{name: "evidence_reference_end_without_zone", mutate: reference(map[string]any{"start": refStart, "end": "2026-11-27T22:55:00"}),
+			wantMsg: "body.evidence[1].reference.end: parsing time"},
+		{name: "evidence_reference_end_int", mutate: reference(map[string]any{"start": refStart, "end": int64(1795819500000000000)}),
+			wantMsg: "body.evidence[1].reference.end: want Str, got Int"},
+		{name: "evidence_reference_reversed", mutate: reference(map[string]any{"start": refEnd, "end": refStart}),
+			wantMsg: "evidence[1] (accuracy_drift): reference: end 2026-11-27T21:55:00Z is not after start 2026-11-27T22:55:00Z"},
+		{name: "evidence_reference_of_no_time", mutate: reference(map[string]any{"start": refEnd, "end": refEnd}),
+			wantMsg: "evidence[1] (accuracy_drift): reference: end 2026-11-27T22:55:00Z is not after start 2026-11-27T22:55:00Z"},
+		{name: "evidence_reference_end_zero", mutate: reference(map[string]any{"start": refStart, "end": "0001-01-01T00:00:00Z"}),
+			wantMsg: "evidence[1] (accuracy_drift): reference: start 2026-11-27T21:55:00Z is set but end is not"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -262,6 +310,25 @@ func TestDecodeToleratesOtherProducers(t *testing.T) {
 			},
 		},
 		{
+			name: "reference_in_other_zones_with_extra_keys",
+			mutate: func(lr plog.LogRecord) {
+				ref := at(lr.Body().Map(), []string{"evidence", "1"}).Map().PutEmptyMap("reference")
+				ref.PutInt("bins", 10)
+				ref.PutStr("start", "2026-11-27T23:55:00+02:00")
+				ref.PutStr("end", "2026-11-27T14:55:00-08:00")
+				ref.PutEmptyMap("source").PutStr("kind", "window")
+			},
+			want: func(j *Job) { j.Evidence[1].ReferenceStart, j.Evidence[1].ReferenceEnd = referenceStart, referenceEnd },
+		},
+		{
+			name: "a_reference_of_zero_times_is_none",
+			mutate: func(lr plog.LogRecord) {
+				ref := at(lr.Body().Map(), []string{"evidence", "1"}).Map().PutEmptyMap("reference")
+				ref.PutStr("start", "0001-01-01T00:00:00Z")
+				ref.PutStr("end", "0001-01-01T00:00:00Z")
+			},
+		},
+		{
 			name: "empty_version_attribute",
 			mutate: func(lr plog.LogRecord) {
 				lr.Attributes().PutStr(AttrModelVersion, "")
@@ -314,6 +381,12 @@ func FuzzDecode(f *testing.F) {
 	seed, err = json.Marshal(quiet.Body().AsRaw())
 	require.NoError(f, err)
 	f.Add(seed)
+	_, drift := appendOne(f, driftJob())
+	seed, err = json.Marshal(drift.Body().AsRaw())
+	require.NoError(f, err)
+	f.Add(seed)
+	f.Add([]byte(`{"schema_version":1,"window":{"start":"2026-11-27T22:55:00Z","end":"2026-11-27T23:00:00Z"},"evidence":[{"observer":"x","statistic":"psi","value":1,"threshold":0.2,"unit":"1","samples":3,"flagged":true,"reference":{"start":"0001-01-01T00:00:00+00:01","end":"9999-12-31T23:59:59.999999999-00:01","x":1}}]}`))
+	f.Add([]byte(`{"schema_version":1,"window":{"start":"2026-11-27T22:55:00Z","end":"2026-11-27T23:00:00Z"},"evidence":[{"observer":"x","statistic":"psi","value":1,"threshold":0.2,"unit":"1","samples":3,"flagged":true,"reference":{"start":"0001-01-01T00:00:00Z","end":"0001-01-01T00:00:00.000000001Z"}}]}`))
 	f.Add([]byte(`{"schema_version":1,"window":{"start":"2026-11-27T22:55:00Z","end":"2026-11-27T23:00:00Z"},"evidence":[{"observer":"x","statistic":"p99","value":1e308,"threshold":-0,"unit":"ms","samples":9.2e18,"flagged":false}]}`))
 	f.Add([]byte(`{"schema_version":1.0,"window":{"start":"0000-01-01T00:00:00.0000000001Z","end":"9999-12-31T23:59:59.999999999+14:00"},"evidence":[]}`))
 	f.Add([]byte(`{"schema_version":1,"window":{"start":"2026-11-27T22:55:00Z","end":"2026-11-27T23:00:00Z"},"evidence":[{"observer":"x","statistic":"p99","value":5,"lower":0,"upper":5,"threshold":100,"unit":"ms","samples":3,"flagged":false}]}`))

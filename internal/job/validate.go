@@ -22,7 +22,9 @@ var (
 //   - window start and end lie within the years 0000–9999 in UTC (RFC 3339), end not before start;
 //   - each evidence's value and threshold are finite; a Bounded evidence has a finite lower bound
 //     and a finite or +Inf upper bound (an explicit histogram's overflow bucket), with
-//     lower <= value <= upper; an evidence that is not Bounded has lower and upper 0.
+//     lower <= value <= upper; an evidence that is not Bounded has lower and upper 0;
+//   - each evidence's reference start and end are both zero (no reference), or both set, within the
+//     years 0000–9999 in UTC, with start before end.
 //
 // Resource attributes are carried as received and not validated; MarshalJSON rejects the NaN and
 // infinite numbers among them, which JSON cannot hold.
@@ -68,6 +70,13 @@ func (e *Evidence) validate() error {
 	if !isFinite(e.Threshold) {
 		return fmt.Errorf("threshold %v is not finite", e.Threshold)
 	}
+	if err := e.validateBounds(); err != nil {
+		return err
+	}
+	return e.validateReference()
+}
+
+func (e *Evidence) validateBounds() error {
 	if !e.Bounded {
 		if e.Lower != 0 || e.Upper != 0 {
 			return fmt.Errorf("lower %v and upper %v are set but Bounded is not", e.Lower, e.Upper)
@@ -87,3 +96,31 @@ func (e *Evidence) validate() error {
 }
 
 func isFinite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+
+// hasReference reports whether the evidence carries a reference window: whether either bound is
+// set. Append writes a half-set one as it is, so that Decode rejects it with Validate's error.
+func (e *Evidence) hasReference() bool {
+	return !e.ReferenceStart.IsZero() || !e.ReferenceEnd.IsZero()
+}
+
+func (e *Evidence) validateReference() error {
+	start, end := e.ReferenceStart, e.ReferenceEnd
+	switch {
+	case start.IsZero() && end.IsZero():
+		return nil
+	case end.IsZero():
+		return fmt.Errorf("reference: start %s is set but end is not", formatTime(start))
+	case start.IsZero():
+		return fmt.Errorf("reference: end %s is set but start is not", formatTime(end))
+	}
+	if err := rfc3339Year(start, "reference.start"); err != nil {
+		return err
+	}
+	if err := rfc3339Year(end, "reference.end"); err != nil {
+		return err
+	}
+	if !start.Before(end) {
+		return fmt.Errorf("reference: end %s is not after start %s", formatTime(end), formatTime(start))
+	}
+	return nil
+}

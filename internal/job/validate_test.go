@@ -38,6 +38,14 @@ func TestValidateIsWhatBothEncodingsAccept(t *testing.T) {
 		{name: "an_empty_window", mutate: func(j *Job) { j.WindowStart = j.WindowEnd }},
 		{name: "the_earliest_window", mutate: func(j *Job) { j.WindowStart = time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC) }},
 		{name: "the_last_record_timestamp", mutate: func(j *Job) { j.RequestedAt = maxRequestedAt }},
+		{name: "a_reference", mutate: accuracy(func(e *Evidence) { e.ReferenceStart, e.ReferenceEnd = referenceStart, referenceEnd })},
+		{name: "a_reference_of_one_nanosecond", mutate: latency(func(e *Evidence) {
+			e.ReferenceStart, e.ReferenceEnd = referenceStart, referenceStart.Add(time.Nanosecond)
+		})},
+		{name: "the_widest_reference", mutate: accuracy(func(e *Evidence) {
+			e.ReferenceStart = time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)
+			e.ReferenceEnd = time.Date(9999, 12, 31, 23, 59, 59, 999999999, time.UTC)
+		})},
 
 		{name: "empty_id", mutate: func(j *Job) { j.ID = "" }, wantErr: "id: empty"},
 		{name: "empty_model_id", mutate: func(j *Job) { j.ModelID = "" }, wantErr: "model_id: empty"},
@@ -74,6 +82,24 @@ func TestValidateIsWhatBothEncodingsAccept(t *testing.T) {
 			wantErr: "evidence[0] (latency_sla): value 153.2 is outside its bounds [100, 150]"},
 		{name: "bounds_without_bounded", mutate: accuracy(func(e *Evidence) { e.Lower, e.Upper = 0.7, 0.8 }), notIn: "record json",
 			wantErr: "evidence[1] (accuracy_drift): lower 0.7 and upper 0.8 are set but Bounded is not"},
+		{name: "reference_start_only", mutate: accuracy(func(e *Evidence) { e.ReferenceStart = referenceStart }),
+			wantErr: "evidence[1] (accuracy_drift): reference: start 2026-11-27T21:55:00Z is set but end is not"},
+		{name: "reference_end_only", mutate: latency(func(e *Evidence) { e.ReferenceEnd = referenceEnd }),
+			wantErr: "evidence[0] (latency_sla): reference: end 2026-11-27T22:55:00Z is set but start is not"},
+		{name: "reference_reversed", mutate: accuracy(func(e *Evidence) { e.ReferenceStart, e.ReferenceEnd = referenceEnd, referenceStart }),
+			wantErr: "evidence[1] (accuracy_drift): reference: end 2026-11-27T21:55:00Z is not after start 2026-11-27T22:55:00Z"},
+		{name: "reference_of_no_time", mutate: accuracy(func(e *Evidence) { e.ReferenceStart, e.ReferenceEnd = referenceEnd, referenceEnd }),
+			wantErr: "evidence[1] (accuracy_drift): reference: end 2026-11-27T22:55:00Z is not after start 2026-11-27T22:55:00Z"},
+		{name: "reference_end_in_year_10000", mutate: accuracy(func(e *Evidence) {
+			e.ReferenceStart, e.ReferenceEnd = referenceStart, time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+		}), notIn: "record json", wantErr: "evidence[1] (accuracy_drift): reference.end: year 10000 is outside RFC 3339's 0000-9999"},
+		{name: "reference_start_before_year_0_in_utc", mutate: accuracy(func(e *Evidence) {
+			e.ReferenceStart, e.ReferenceEnd = time.Date(0, 1, 1, 0, 30, 0, 0, time.FixedZone("CET", 3600)), referenceEnd
+		}), notIn: "record json", wantErr: "evidence[1] (accuracy_drift): reference.start: year -1 is outside RFC 3339's 0000-9999"},
+		// Bounds are judged before the reference.
+		{name: "reference_reversed_and_value_above_upper", mutate: latency(func(e *Evidence) {
+			e.Upper, e.ReferenceStart, e.ReferenceEnd = 150, referenceEnd, referenceStart
+		}), wantErr: "evidence[0] (latency_sla): value 153.2 is outside its bounds [100, 150]"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -135,7 +161,7 @@ func withPrefix(op, id string, err error) string {
 }
 
 // uncheckedJSON renders j's webhook body as MarshalJSON would, without validating it. Its numbers
-// must be finite (or an upper bound of +Inf).
+// must be finite (or an upper bound of +Inf). A reference is rendered when either of its times is set.
 func uncheckedJSON(t *testing.T, j Job) []byte {
 	t.Helper()
 	evidence := []any{}
@@ -149,6 +175,9 @@ func uncheckedJSON(t *testing.T, j Job) []byte {
 			if math.IsInf(e.Upper, 1) {
 				m["upper"] = nil
 			}
+		}
+		if !e.ReferenceStart.IsZero() || !e.ReferenceEnd.IsZero() {
+			m["reference"] = map[string]any{"start": formatTime(e.ReferenceStart), "end": formatTime(e.ReferenceEnd)}
 		}
 		evidence = append(evidence, m)
 	}
