@@ -61,9 +61,10 @@ type app struct {
 }
 
 // startApp starts the app serving model over protocol to the collector of cfg. degraded says
-// whether the slow and drifting models misbehave from the start.
+// whether the slow and drifting models misbehave from the start. Each of opts, when given,
+// changes the app's config last (its rate, its scores).
 func startApp(t *testing.T, cfg config, model string, protocol servingapp.Protocol, degraded bool,
-	wrap func(sdkmetric.Exporter) sdkmetric.Exporter,
+	wrap func(sdkmetric.Exporter) sdkmetric.Exporter, opts ...func(*servingapp.Config),
 ) *app {
 	t.Helper()
 	a := &app{}
@@ -104,6 +105,9 @@ func startApp(t *testing.T, cfg config, model string, protocol servingapp.Protoc
 			}
 			return goodAccuracy
 		}
+	}
+	for _, o := range opts {
+		o(&sc)
 	}
 	var err error
 	a.App, err = servingapp.Start(context.Background(), sc)

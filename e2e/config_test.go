@@ -32,6 +32,15 @@ type config struct {
 	// Window, Cooldown and For override the processor's window (5s), strategy cooldown (1h) and
 	// strategy `for` (0s), as collector durations.
 	Window, Cooldown, For string
+	// Scores, when set, adds the score signal (ml.model.score) and enables the prediction_drift
+	// and estimated_accuracy observers with its settings; nil leaves both out of the config.
+	Scores *scoreSettings
+}
+
+// scoreSettings are the short settings of the score observers in a test's config.
+type scoreSettings struct {
+	ReferenceWindow string // prediction_drift's reference_window (pinned), a collector duration
+	MinSamples      int    // prediction_drift's min_samples, on each side
 }
 
 // The processor evaluates every second over 5s windows, so a test sees a decision within seconds.
@@ -52,6 +61,12 @@ processors:
     strategy: {cooldown: {{or .Cooldown "1h"}}{{with .For}}, for: {{.}}{{end}}}
 {{- if .StateDir}}
     storage: file_storage
+{{- end}}
+{{- with .Scores}}
+    score: {metric: ml.model.score}
+    observers:
+      prediction_drift: {enabled: true, reference_window: {{.ReferenceWindow}}, min_samples: {{.MinSamples}}}
+      estimated_accuracy: {enabled: true}
 {{- end}}
 
 exporters:

@@ -28,8 +28,9 @@ type demoApp struct {
 	degradedAt atomic.Int64 // UnixNano when it degraded; 0 while healthy
 	app        *servingapp.App
 
-	mu     sync.Mutex
-	recent []float64 // latencies since the last status line
+	mu           sync.Mutex
+	recent       []float64 // latencies since the last status line
+	recentScores []float64 // scores since the last status line, for an app that reports them
 }
 
 // healthyLatency is a responsive model: 18-45 ms, one in a hundred up to 70 ms.
@@ -48,10 +49,45 @@ func wobble(base float64) float64 {
 	return base + 0.008*math.Sin(float64(time.Now().UnixMilli())/1300)
 }
 
+// confidentScore is a calibrated, confident classifier's score, with 30% positives: Beta(12, 1)
+// near 1 for a positive, Beta(1, 12) near 0 for a negative. Calibrated scores like these imply an
+// accuracy of 12/13 ≈ 0.92.
+func confidentScore(r *rand.Rand) float64 {
+	if r.Float64() < 0.3 {
+		return math.Pow(r.Float64(), 1.0/12)
+	}
+	return 1 - math.Pow(r.Float64(), 1.0/12)
+}
+
+// unsureScore is the same model once its inputs moved away from what it learnt: Beta(5, 5), the
+// 5th smallest of 9 uniforms, scores around 0.5 that imply an accuracy of about 0.62.
+func unsureScore(r *rand.Rand) float64 {
+	var u [9]float64
+	for i := range u {
+		u[i] = r.Float64()
+	}
+	slices.Sort(u[:])
+	return u[4]
+}
+
+// impliedAccuracy is the accuracy calibrated scores imply at the decision threshold 0.5: the
+// mean of p above it and 1 − p below, as the estimated_accuracy observer computes from buckets.
+func impliedAccuracy(scores []float64) float64 {
+	var sum float64
+	for _, p := range scores {
+		if p > 0.5 {
+			sum += p
+		} else {
+			sum += 1 - p
+		}
+	}
+	return sum / float64(len(scores))
+}
+
 // decayTime is how long the decaying model takes to fall from its healthy accuracy to its floor.
 const decayTime = 5 * time.Second
 
-// newDemoApps returns the three apps of the story; degradeAt says when the two bad ones turn.
+// newDemoApps returns the four apps of the story; degradeAt says when the three bad ones turn.
 func newDemoApps(grpcEndpoint, httpEndpoint string, degradeAt time.Duration) []*demoApp {
 	healthy := &demoApp{
 		cfg: servingapp.Config{
@@ -99,7 +135,27 @@ func newDemoApps(grpcEndpoint, httpEndpoint string, degradeAt time.Duration) []*
 		return wobble(healthy - f*(healthy-floor))
 	}
 
-	apps := []*demoApp{healthy, slow, drifting}
+	// Its labels arrive late, so the accuracy it reports still looks healthy when its scores
+	// lose confidence: only the scores tell.
+	unsure := &demoApp{
+		cfg: servingapp.Config{
+			ServiceName: "lending-api", Model: "loan-approver", Version: "7",
+			Protocol: servingapp.GRPC, Endpoint: grpcEndpoint,
+			Latency: healthyLatency, Accuracy: func() float64 { return wobble(0.94) },
+		},
+		story:  fmt.Sprintf("reports scores; they lose confidence at +%s (its labelled accuracy lags)", degradeAt),
+		turn:   "scores lose confidence, to around 0.5; labels lag, so its reported accuracy stays 0.94",
+		reason: "estimated_accuracy",
+	}
+	unsure.cfg.Score = func(r *rand.Rand) float64 {
+		if unsure.degraded() {
+			return unsureScore(r)
+		}
+		return confidentScore(r)
+	}
+	unsure.cfg.OnScore = unsure.observeScore
+
+	apps := []*demoApp{healthy, slow, drifting, unsure}
 	for i, a := range apps {
 		a.cfg.Rate = 50
 		a.cfg.ExportInterval = time.Second
@@ -125,19 +181,33 @@ func (a *demoApp) observe(ms float64) {
 	a.mu.Unlock()
 }
 
-// status summarises what the app did since the last call: exact p99 of its latencies and its
-// current accuracy.
+func (a *demoApp) observeScore(p float64) {
+	a.mu.Lock()
+	a.recentScores = append(a.recentScores, p)
+	a.mu.Unlock()
+}
+
+// status summarises what the app did since the last call: exact p99 of its latencies, its
+// current accuracy and, for an app that reports scores, the accuracy its scores imply.
 func (a *demoApp) status() string {
 	a.mu.Lock()
-	recent := a.recent
-	a.recent = nil
+	recent, scores := a.recent, a.recentScores
+	a.recent, a.recentScores = nil, nil
 	a.mu.Unlock()
 	p99 := "  -  "
 	if len(recent) > 0 {
 		slices.Sort(recent)
 		p99 = fmt.Sprintf("%3.0fms", recent[int(math.Ceil(0.99*float64(len(recent))))-1])
 	}
-	return fmt.Sprintf("%s p99 %s acc %.2f", a.cfg.Model, p99, a.cfg.Accuracy())
+	line := fmt.Sprintf("%-16s p99 %s acc %.2f", a.cfg.Model, p99, a.cfg.Accuracy())
+	switch {
+	case a.cfg.Score == nil:
+	case len(scores) == 0:
+		line += "  scores imply acc  -  "
+	default:
+		line += fmt.Sprintf("  scores imply acc %.2f", impliedAccuracy(scores))
+	}
+	return line
 }
 
 func (a *demoApp) label() string {
@@ -179,11 +249,11 @@ func reportSDKErrors(tl *timeline) *atomic.Bool {
 	return on
 }
 
-// statusLine is one timeline line with every app's recent behaviour.
-func statusLine(apps []*demoApp) string {
+// statusLines is one timeline event with every app's recent behaviour, an app a line.
+func statusLines(apps []*demoApp) string {
 	parts := make([]string, len(apps))
 	for i, a := range apps {
 		parts[i] = a.status()
 	}
-	return strings.Join(parts, " │ ")
+	return strings.Join(parts, "\n")
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -54,4 +55,101 @@ func TestDescribeJobShowsModelReasonsAndEvidenceWithUnits(t *testing.T) {
 	}
 	// Flagged evidence comes first.
 	assert.Less(t, strings.Index(text, "latency_sla "), strings.Index(text, "accuracy_drift "))
+}
+
+func TestDescribeJobShowsTheBoundsOfAnEstimate(t *testing.T) {
+	at := time.Date(2026, 11, 27, 23, 0, 0, 0, time.UTC)
+	text := describeJob(job.Job{
+		ID: "9a1b", ModelID: "loan-approver", ModelVersion: "7", Reasons: []string{"estimated_accuracy"}, Strategy: "any",
+		RequestedAt: at, WindowStart: at.Add(-30 * time.Second), WindowEnd: at,
+		Evidence: []job.Evidence{
+			{Observer: "accuracy_drift", Statistic: "mean", Value: 0.94, Threshold: 0.8, Unit: "1", Samples: 30},
+			{Observer: "estimated_accuracy", Statistic: "estimated", Value: 0.672, Lower: 0.647, Upper: 0.697, Bounded: true,
+				Threshold: 0.8, Unit: "1", Samples: 1400, Flagged: true},
+		},
+	})
+	for _, want := range []string{
+		"loan-approver v7", "estimated_accuracy (vote any)", "estimated_accuracy estimated 0.672", "0.800", "FLAGGED",
+		"(bucket edges: 0.647 to 0.697)",
+	} {
+		assert.Contains(t, text, want)
+	}
+	assert.Less(t, strings.Index(text, "estimated_accuracy "), strings.Index(text, "accuracy_drift "))
+	assert.Equal(t, 1, strings.Count(text, "bucket edges"), "only a bounded estimate shows its bounds:\n%s", text)
+}
+
+func TestDemoExpectsOneJobForEachAppThatDegrades(t *testing.T) {
+	d := &demo{apps: newDemoApps("127.0.0.1:1", "127.0.0.1:2", time.Second)}
+	reasons := map[string]string{}
+	for _, a := range d.apps {
+		reasons[a.cfg.Model] = a.reason
+	}
+	assert.Equal(t, map[string]string{
+		"churn-predictor":  "",
+		"fraud-detector":   "latency_sla",
+		"price-forecaster": "accuracy_drift",
+		"loan-approver":    "estimated_accuracy",
+	}, reasons)
+	assert.Equal(t, "churn-predictor", d.healthyModel())
+	assert.Equal(t, []string{
+		"the latency_sla job for fraud-detector",
+		"the accuracy_drift job for price-forecaster",
+		"the estimated_accuracy job for loan-approver",
+	}, d.missing(map[string]bool{}))
+	assert.Equal(t, []string{"the estimated_accuracy job for loan-approver"},
+		d.missing(map[string]bool{"fraud-detector": true, "price-forecaster": true}))
+	assert.Empty(t, d.missing(map[string]bool{"fraud-detector": true, "price-forecaster": true, "loan-approver": true}))
+
+	// Only loan-approver reports scores; the others keep their config without.
+	for _, a := range d.apps {
+		assert.Equal(t, a.cfg.Model == "loan-approver", a.cfg.Score != nil, "%s reports scores", a.cfg.Model)
+	}
+}
+
+func TestLoanApproversScoresLoseConfidenceWhenItDegrades(t *testing.T) {
+	var unsure *demoApp
+	for _, a := range newDemoApps("127.0.0.1:1", "127.0.0.1:2", time.Second) {
+		if a.cfg.Model == "loan-approver" {
+			unsure = a
+		}
+	}
+	if !assert.NotNil(t, unsure) {
+		return
+	}
+	draw := func() []float64 {
+		r := rand.New(rand.NewPCG(1, 2))
+		scores := make([]float64, 5000)
+		for i := range scores {
+			scores[i] = unsure.cfg.Score(r)
+			assert.True(t, scores[i] >= 0 && scores[i] <= 1, "score %v", scores[i])
+		}
+		return scores
+	}
+	assert.InDelta(t, 12.0/13, impliedAccuracy(draw()), 0.01, "confident scores imply about 0.92")
+	accuracy := unsure.cfg.Accuracy()
+
+	assert.True(t, unsure.degrade())
+	assert.InDelta(t, 0.62, impliedAccuracy(draw()), 0.02, "Beta(5, 5) scores imply about 0.62")
+	assert.InDelta(t, accuracy, unsure.cfg.Accuracy(), 0.02, "its labelled accuracy does not move")
+
+	// The status line shows what the scores since the last line imply.
+	for _, p := range []float64{0.9, 0.2, 0.6, 0.5} {
+		unsure.observeScore(p)
+	}
+	assert.Contains(t, unsure.status(), "loan-approver")
+	assert.Contains(t, unsure.status(), "scores imply acc  -  ", "no scores since the last line")
+	unsure.observeScore(0.9)
+	unsure.observeScore(0.3)
+	assert.Contains(t, unsure.status(), "scores imply acc 0.80")
+}
+
+func TestStatusLinesShowEveryAppOnALineOfItsOwn(t *testing.T) {
+	apps := newDemoApps("127.0.0.1:1", "127.0.0.1:2", time.Second)
+	lines := strings.Split(statusLines(apps), "\n")
+	if assert.Len(t, lines, len(apps)) {
+		for i, a := range apps {
+			assert.True(t, strings.HasPrefix(lines[i], a.cfg.Model+" "), "line %d: %q", i, lines[i])
+			assert.Equal(t, a.cfg.Score != nil, strings.Contains(lines[i], "scores imply"), "line %d: %q", i, lines[i])
+		}
+	}
 }

@@ -1,7 +1,8 @@
 // Command retrain-demo shows otelcol-retrain end to end on one machine: it starts the collector,
-// plays three model-serving apps that report with the OpenTelemetry Go SDK, and serves a trainer
+// plays four model-serving apps that report with the OpenTelemetry Go SDK, and serves a trainer
 // webhook that verifies and prints the RetrainJobs the collector sends. One model stays healthy,
-// one's latency regresses and one's accuracy decays; the demo exits 0 once the two expected jobs
+// one's latency regresses, one's accuracy decays and one's prediction scores lose confidence
+// while its labelled accuracy still looks fine; the demo exits 0 once the three expected jobs
 // arrived and none for the healthy model. `make run` builds the collector and runs it.
 package main
 
@@ -40,7 +41,7 @@ func main() {
 	flag.StringVar(&o.collector, "collector", "_build/otelcol-retrain", "path of the otelcol-retrain binary (`make build`)")
 	flag.StringVar(&o.config, "config", "testdata/demo.yaml", "collector config; its endpoints must read the env variables the demo sets")
 	flag.DurationVar(&o.timeout, "timeout", 90*time.Second, "give up when the expected jobs have not all arrived by then")
-	flag.DurationVar(&o.degradeAt, "degrade-after", 10*time.Second, "when the two bad models start to degrade")
+	flag.DurationVar(&o.degradeAt, "degrade-after", 10*time.Second, "when the three bad models start to degrade")
 	flag.BoolVar(&o.verbose, "v", false, "print the collector's own log as well")
 	flag.Parse()
 

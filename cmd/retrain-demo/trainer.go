@@ -133,8 +133,11 @@ func describeJob(j job.Job) string {
 		if e.Flagged {
 			verdict = "FLAGGED"
 		}
-		fmt.Fprintf(&b, "%s %-15s %-4s %-10s threshold %-8s %5d samples  %s",
+		fmt.Fprintf(&b, "%s %-18s %-9s %-10s threshold %-8s %5d samples  %s",
 			label, e.Observer, e.Statistic, withUnit(e.Value, e.Unit), withUnit(e.Threshold, e.Unit), e.Samples, verdict)
+		if e.Bounded {
+			fmt.Fprintf(&b, "  (bucket edges: %s to %s)", withUnit(e.Lower, e.Unit), withUnit(e.Upper, e.Unit))
+		}
 		if i < len(evidence)-1 {
 			b.WriteByte('\n')
 		}

@@ -20,7 +20,7 @@ func (d *demo) watch(ctx context.Context, o options) int {
 	defer status.Stop()
 
 	got := map[string]bool{} // model → its expected job arrived
-	notedInterpolation := false
+	notedInterpolation, notedEstimate := false, false
 	for {
 		select {
 		case <-ctx.Done():
@@ -44,7 +44,7 @@ func (d *demo) watch(ctx context.Context, o options) int {
 				}
 			}
 		case <-status.C:
-			tl.event("apps", "%s", statusLine(d.apps))
+			tl.event("apps", "%s", statusLines(d.apps))
 		case dec := <-d.collector.decisions:
 			d.printDecision(dec)
 		case j := <-d.trainer.jobs:
@@ -54,6 +54,11 @@ func (d *demo) watch(ctx context.Context, o options) int {
 				notedInterpolation = true
 				tl.event("", "(the collector's p99 comes from the SDK's histogram buckets, interpolated within the\n"+
 					" bucket that holds it as Prometheus histogram_quantile does; the apps' p99 above is exact)")
+			}
+			if !notedEstimate && slices.Contains(j.Reasons, "estimated_accuracy") {
+				notedEstimate = true
+				tl.event("", "(estimated_accuracy needs no labels: it is the accuracy the model's calibrated scores imply,\n"+
+					" bounded by the score histogram's bucket edges; the accuracy the app reports waits for labels)")
 			}
 			a := d.app(j.ModelID)
 			switch {
@@ -69,8 +74,8 @@ func (d *demo) watch(ctx context.Context, o options) int {
 			}
 			got[j.ModelID] = true
 			if len(d.missing(got)) == 0 {
-				tl.say("✔ done in %s: both expected retrain jobs arrived, signed, and none for %s.",
-					time.Since(tl.start).Round(100*time.Millisecond), d.healthyModel())
+				tl.say("✔ done in %s: all %d expected retrain jobs arrived, signed, and none for %s.",
+					time.Since(tl.start).Round(100*time.Millisecond), len(got), d.healthyModel())
 				return 0
 			}
 		}
