@@ -43,6 +43,8 @@ type Config struct {
 	Latency    SignalConfig `mapstructure:"latency"`
 	Throughput SignalConfig `mapstructure:"throughput"`
 	Accuracy   SignalConfig `mapstructure:"accuracy"`
+	// Score is a histogram of prediction scores in [0, 1], for the drift observers.
+	Score SignalConfig `mapstructure:"score"`
 
 	Observers ObserversConfig  `mapstructure:"observers"`
 	Strategy  StrategyConfig   `mapstructure:"strategy"`
@@ -193,6 +195,7 @@ func createDefaultConfig() component.Config {
 		Latency:            SignalConfig{Metric: "ml.model.latency"},
 		Throughput:         SignalConfig{Metric: "ml.model.predictions"},
 		Accuracy:           SignalConfig{Metric: "ml.model.accuracy"},
+		Score:              SignalConfig{Metric: "ml.model.score"},
 		Observers:          defaultObservers(),
 		Strategy:           StrategyConfig{Vote: strategy.VoteAny.String(), For: 0, Cooldown: 30 * time.Minute},
 	}
@@ -282,6 +285,7 @@ func (cfg *Config) validateSignals() []error {
 		{"latency::metric", cfg.Latency.Metric},
 		{"throughput::metric", cfg.Throughput.Metric},
 		{"accuracy::metric", cfg.Accuracy.Metric},
+		{"score::metric", cfg.Score.Metric},
 	} {
 		if s.metric == "" {
 			continue
@@ -304,6 +308,8 @@ func (cfg *Config) signal(s observer.Signal) SignalConfig {
 		return cfg.Throughput
 	case observer.Accuracy:
 		return cfg.Accuracy
+	case observer.Score:
+		return cfg.Score
 	}
 	return SignalConfig{}
 }
@@ -353,6 +359,17 @@ func (cfg *Config) observersFor(o OverrideConfig) (ObserversConfig, error) {
 		out.byName[name] = c
 	}
 	return out, nil
+}
+
+// reference is the score reference the enabled observers compare with, or nil when none does.
+func (obs ObserversConfig) reference() *observer.Reference {
+	for _, k := range observer.Kinds() {
+		if c, ok := obs.get(k.Name).(observer.Referencer); ok && obs.get(k.Name).IsEnabled() {
+			r := c.Reference()
+			return &r
+		}
+	}
+	return nil
 }
 
 // build turns observer settings into the observers an evaluation runs, in the registry's order.

@@ -40,6 +40,12 @@ func TestLoadConfig(t *testing.T) {
 	full.Latency = SignalConfig{Metric: "inference.duration"}
 	full.Throughput = SignalConfig{Metric: ""}
 	full.Accuracy = SignalConfig{Metric: "inference.accuracy"}
+	full.Score = SignalConfig{Metric: "inference.score"}
+	threshold := 0.12
+	*observerConfig[*observer.PredictionDriftConfig](t, full, "prediction_drift") = observer.PredictionDriftConfig{
+		Enabled: true, Statistic: "js", Threshold: &threshold, ReferenceMode: "trailing", ReferenceWindow: 30 * time.Minute, MinSamples: 1000, Bins: 20,
+	}
+	*observerConfig[*observer.EstimatedAccuracyConfig](t, full, "estimated_accuracy") = observer.EstimatedAccuracyConfig{Enabled: true, MinAccuracy: 0.75, DecisionThreshold: 0.6}
 	*observerConfig[*observer.LatencySLAConfig](t, full, "latency_sla") = observer.LatencySLAConfig{Enabled: true, Percentile: 0.95, Threshold: 250 * time.Millisecond}
 	*observerConfig[*observer.AccuracyDriftConfig](t, full, "accuracy_drift") = observer.AccuracyDriftConfig{Enabled: false, MinAccuracy: 0.7}
 	*observerConfig[*observer.ThroughputFloorConfig](t, full, "throughput_floor") = observer.ThroughputFloorConfig{Enabled: true, MinRate: 2.5}
@@ -94,14 +100,14 @@ func TestOverridesMergeIntoTheTopLevelObservers(t *testing.T) {
 	acc := fraud.get("accuracy_drift").(*observer.AccuracyDriftConfig)
 	assert.True(t, acc.Enabled)
 	assert.Equal(t, 0.9, acc.MinAccuracy)
-	assert.Len(t, fraud.build(), 3)
+	assert.Len(t, fraud.build(), 5, "the four enabled at the top level, and accuracy_drift")
 	assert.Equal(t, 250*time.Millisecond, cfg.Observers.get("latency_sla").(*observer.LatencySLAConfig).Threshold,
 		"the top level is not changed by an override")
 
 	rec, err := cfg.observersFor(cfg.Overrides[1])
 	require.NoError(t, err)
 	assert.False(t, rec.get("throughput_floor").IsEnabled())
-	assert.Len(t, rec.build(), 1)
+	assert.Len(t, rec.build(), 3, "latency_sla and the two score observers")
 }
 
 func TestValidateRejectsBadValues(t *testing.T) {
@@ -136,6 +142,17 @@ func TestValidateRejectsBadValues(t *testing.T) {
 		{"bad_override_duplicate", `overrides[1]::model "a" is already overridden by overrides[0]`},
 		{"bad_override_threshold", "overrides[0]::latency_sla::threshold must be a positive duration (got -1s)"},
 		{"bad_override_threshold_without_unit", "overrides[0]::latency_sla::threshold must be at least 1µs (got 250ns; did you mean 250ms?)"},
+		{"bad_drift_statistic", `observers::prediction_drift::statistic: must be one of psi, js, hellinger (got "kl")`},
+		{"bad_drift_threshold", "observers::prediction_drift::threshold must be a positive number (got -0.1)"},
+		{"bad_drift_threshold_above_one", "observers::prediction_drift::threshold must be at most 1 for hellinger (got 1.5)"},
+		{"bad_drift_reference", `observers::prediction_drift::reference must be pinned or trailing (got "rolling")`},
+		{"bad_drift_reference_window", "observers::prediction_drift::reference_window must be at least 1s (got 60ns; did you mean 60m?)"},
+		{"bad_drift_min_samples", "observers::prediction_drift::min_samples must be at least 1 (got 0)"},
+		{"bad_drift_bins", "observers::prediction_drift::bins must be in [2, 1000] (got 1)"},
+		{"bad_drift_without_score", "observers::prediction_drift is enabled but score::metric is empty"},
+		{"bad_decision_threshold", "observers::estimated_accuracy::decision_threshold must be in (0, 1) (got 1)"},
+		{"bad_estimated_min_accuracy", "observers::estimated_accuracy::min_accuracy must be in (0, 1] (got 0)"},
+		{"bad_score_metric_reused", `score::metric "ml.model.accuracy" is already used by accuracy::metric`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

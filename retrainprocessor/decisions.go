@@ -13,6 +13,7 @@ import (
 
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/state"
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/strategy"
+	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/window"
 )
 
 // decision is the durable state of one (model, version): its strategy state and the jobs it
@@ -24,15 +25,22 @@ type decision struct {
 	stored bool // a record of it is in storage
 	// heldWritten is st.HeldAt as last written.
 	heldWritten time.Time
+	// ref is the pinned score reference (references.go), refSeen when its model last had one
+	// compared: in memory only, restarted at Start.
+	ref     *window.ScoreSum
+	refSeen time.Time
 }
 
-func (d *decision) idle(now time.Time) bool { return len(d.jobs) == 0 && d.st.Idle(now) }
+func (d *decision) idle(now time.Time) bool {
+	return len(d.jobs) == 0 && d.st.Idle(now) && d.ref == nil
+}
 
 func (d *decision) record(k modelKey) state.Record {
 	r := state.Record{
 		Model: k.model, ModelVersion: k.version,
 		PendingSince: d.st.PendingSince, HeldAt: d.st.HeldAt, CooldownUntil: d.st.CooldownUntil,
 		LastJobID: d.st.LastJobID, LastJobAt: d.st.LastJobAt,
+		Reference: referenceRecord(d.ref),
 	}
 	for _, j := range d.jobs {
 		r.Outbox = append(r.Outbox, j.record())
@@ -171,7 +179,7 @@ func (p *retrainProcessor) restore(ctx context.Context) {
 		d := &decision{stored: true, st: strategy.State{
 			PendingSince: r.PendingSince, HeldAt: r.HeldAt, CooldownUntil: r.CooldownUntil,
 			LastJobID: r.LastJobID, LastJobAt: r.LastJobAt,
-		}}
+		}, ref: restoreReference(r.Reference), refSeen: p.now()}
 		for _, rj := range r.Outbox {
 			j, err := p.restoreJob(k, rj)
 			if err != nil {

@@ -19,7 +19,11 @@ import (
 
 // evaluator is the state of the evaluation ticks; only the goroutine holding evalMu touches it.
 type evaluator struct {
-	summary  window.Summary
+	summary window.Summary
+	// score and trailing are the window's score histogram and a trailing reference.
+	score, trailing window.ScoreSum
+	// building holds the pinned references under construction (references.go).
+	building map[modelKey]*building
 	stats    observer.Stats // here, not on the stack: observers take it through an interface
 	models   []*model
 	evidence []job.Evidence
@@ -46,6 +50,7 @@ type evaluator struct {
 
 func (e *evaluator) init() {
 	e.decisions = map[modelKey]*decision{}
+	e.building = map[modelKey]*building{}
 	e.maxOutbox = maxOutboxJobs
 }
 
@@ -67,9 +72,11 @@ func (p *retrainProcessor) evaluate(ctx context.Context, now time.Time) {
 		m.window.Summarize(end, &e.summary)
 		m.streams.evict(oldest)
 		m.refresh = true
-		if m.streams.len() == 0 && m.window.Empty(end) {
+		p.summarizeScores(m, now)
+		if m.streams.len() == 0 && m.window.Empty(end) && m.scores.Empty(end) {
 			m.removed = true
 			p.models.remove(m)
+			delete(e.building, m.key)
 			evicted++
 		}
 		m.mu.Unlock()
@@ -80,6 +87,10 @@ func (p *retrainProcessor) evaluate(ctx context.Context, now time.Time) {
 	}
 	clear(e.models) // drop references so evicted models can be collected
 	for k, d := range e.decisions {
+		if d.ref != nil && now.Sub(d.refSeen) > referenceRetention {
+			d.ref = nil
+			e.touch(k)
+		}
 		if !d.dirty && d.idle(now) {
 			e.touch(k) // the next flush drops it
 		}
@@ -215,11 +226,15 @@ func (p *retrainProcessor) unresolved(m *model, name string, f *observer.Finding
 
 // evidence is an observer's finding as a job carries it.
 func evidence(name string, f *observer.Finding) job.Evidence {
-	return job.Evidence{
+	ev := job.Evidence{
 		Observer: name, Statistic: f.Statistic, Value: f.Value,
 		Lower: f.Lower, Upper: f.Upper, Bounded: f.Bounded,
 		Threshold: f.Threshold, Unit: f.Unit, Samples: f.Samples, Flagged: f.Flagged,
 	}
+	if f.ReferenceEnd != 0 {
+		ev.ReferenceStart, ev.ReferenceEnd = time.Unix(0, f.ReferenceStart).UTC(), time.Unix(0, f.ReferenceEnd).UTC()
+	}
+	return ev
 }
 
 // recordAbstentions adds this tick's abstentions to the counter, once per observer and outcome.

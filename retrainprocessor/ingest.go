@@ -57,6 +57,8 @@ func (p *retrainProcessor) signalOf(name string) int {
 		return signalThroughput
 	case p.cfg.Accuracy.Metric:
 		return signalAccuracy
+	case p.cfg.Score.Metric:
+		return signalScore
 	}
 	return -1
 }
@@ -134,6 +136,8 @@ func (p *retrainProcessor) ingestResource(sc *scratch, rm pmetric.ResourceMetric
 				p.ingestThroughput(sc, m, metric, now)
 			case signalAccuracy:
 				p.ingestAccuracy(sc, m, metric, now)
+			case signalScore:
+				p.ingestScore(sc, m, metric, now)
 			}
 		}
 	}
@@ -146,7 +150,11 @@ func (p *retrainProcessor) lockModel(sc *scratch, key modelKey, attrs pcommon.Ma
 			sc.newModels++
 			res := pcommon.NewMap()
 			attrs.CopyTo(res)
-			return &model{key: key, since: now, window: window.Make(&p.layout), streams: streams{max: p.cfg.MaxStreamsPerModel}, resource: res}
+			m := &model{key: key, since: now, window: window.Make(&p.layout), streams: streams{max: p.cfg.MaxStreamsPerModel}, resource: res}
+			if p.cfg.Score.Metric != "" {
+				m.scores = window.MakeScores(&p.scoreLayout, p.cfg.Window)
+			}
+			return m
 		})
 		if m == nil {
 			return nil

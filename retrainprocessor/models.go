@@ -31,6 +31,7 @@ type model struct {
 	// refresh asks the next ingest to copy the resource again, once per evaluation.
 	refresh  bool
 	window   window.Window
+	scores   window.Scores
 	streams  streams
 	resource pcommon.Map // the model's resource attributes as last refreshed
 	// resKey is the encoded resource attributes of the last cumulative point, resHash their
@@ -38,8 +39,8 @@ type model struct {
 	resKey  []byte
 	resHash uint64
 	// otherBounds is the last explicit bounds (ms) a cumulative point brought that the window
-	// did not hold, kept so streams can share it.
-	otherBounds []float64
+	// did not hold, kept so streams can share it; otherScoreBounds the same for scores.
+	otherBounds, otherScoreBounds []float64
 }
 
 // stream is the cumulative state of one series (resource + scope + metric + point attributes).

@@ -18,7 +18,7 @@ import (
 // they escape through the generic dictionary (delta.Next).
 func step[P any, S delta.Kind[P], K kind[P, S]](k K, sc *scratch, m *model, cumulative bool, attrs pcommon.Map, start, t int64, p, inc *P) {
 	if !cumulative {
-		sc.count(k.add(&m.window, deltaStart(start, t), t, p), k.signal())
+		sc.count(k.add(m, deltaStart(start, t), t, p), k.signal())
 		return
 	}
 	st := m.streams.get(sc.series.key(attrs), k.stream())
@@ -33,7 +33,7 @@ func step[P any, S delta.Kind[P], K kind[P, S]](k K, sc *scratch, m *model, cumu
 	case delta.Reset:
 		sc.skipped[reasonReset]++
 	case delta.Delta:
-		sc.count(k.add(&m.window, prev, t, inc), k.signal())
+		sc.count(k.add(m, prev, t, inc), k.signal())
 	}
 }
 
@@ -52,8 +52,8 @@ type kind[P any, S delta.Kind[P]] interface {
 	stream() uint8
 	// state is the kind's part of st.
 	state(st *stream) S
-	// add puts p, covering (start, t], into w.
-	add(w *window.Window, start, t int64, p *P) window.Result
+	// add puts p, covering (start, t], into m's window.
+	add(m *model, start, t int64, p *P) window.Result
 }
 
 // histograms are explicit-bucket latency histograms, their bounds already in ms.
@@ -62,8 +62,8 @@ type histograms struct{}
 func (histograms) signal() int                       { return signalLatency }
 func (histograms) stream() uint8                     { return streamHist }
 func (histograms) state(st *stream) *delta.Histogram { return &st.hist }
-func (histograms) add(w *window.Window, start, t int64, p *delta.HistogramPoint) window.Result {
-	return w.AddExplicit(start, t, p.Bounds, p.Buckets, p.Count)
+func (histograms) add(m *model, start, t int64, p *delta.HistogramPoint) window.Result {
+	return m.window.AddExplicit(start, t, p.Bounds, p.Buckets, p.Count)
 }
 
 // exponentials are exponential latency histograms; factor converts their unit to ms.
@@ -72,8 +72,8 @@ type exponentials struct{ factor float64 }
 func (exponentials) signal() int                         { return signalLatency }
 func (exponentials) stream() uint8                       { return streamExp }
 func (exponentials) state(st *stream) *delta.Exponential { return &st.exp }
-func (k exponentials) add(w *window.Window, start, t int64, p *delta.ExponentialPoint) window.Result {
-	return w.AddExponential(start, t, k.factor, p.Scale, p.Offset, p.Buckets, p.Zero, p.Count)
+func (k exponentials) add(m *model, start, t int64, p *delta.ExponentialPoint) window.Result {
+	return m.window.AddExponential(start, t, k.factor, p.Scale, p.Offset, p.Buckets, p.Zero, p.Count)
 }
 
 // sums are monotonic prediction counters.
@@ -82,8 +82,8 @@ type sums struct{}
 func (sums) signal() int                 { return signalThroughput }
 func (sums) stream() uint8               { return streamSum }
 func (sums) state(st *stream) *delta.Sum { return &st.sum }
-func (sums) add(w *window.Window, start, t int64, p *delta.SumPoint) window.Result {
-	return w.AddCount(start, t, p.Value)
+func (sums) add(m *model, start, t int64, p *delta.SumPoint) window.Result {
+	return m.window.AddCount(start, t, p.Value)
 }
 
 // msPerUnit converts a latency metric's UCUM unit to milliseconds; no unit means ms.
@@ -176,16 +176,9 @@ func (p *retrainProcessor) ingestHistogram(sc *scratch, m *model, dp pmetric.His
 		}
 	}
 	if !sameBounds(bounds, factor, ms) {
-		sc.bounds = sc.bounds[:0]
-		prev := 0.0
-		for i := 0; i < bounds.Len(); i++ {
-			b := bounds.At(i)
-			if math.IsNaN(b) || math.IsInf(b, 0) || b < 0 || (i > 0 && b <= prev) {
-				sc.skipped[reasonBadValue]++
-				return
-			}
-			prev = b
-			sc.bounds = append(sc.bounds, b*factor)
+		if !sc.convertBounds(bounds, factor) {
+			sc.skipped[reasonBadValue]++
+			return
 		}
 		ms = sc.bounds
 		if cumulative {
@@ -209,24 +202,34 @@ func (p *retrainProcessor) ingestHistogram(sc *scratch, m *model, dp pmetric.His
 }
 
 func (p *retrainProcessor) ingestExponential(sc *scratch, m *model, dp pmetric.ExponentialHistogramDataPoint, cumulative bool, factor float64, now int64) {
-	if dp.Flags().NoRecordedValue() {
-		sc.skipped[reasonBadValue]++
+	if !p.exponentialCounts(sc, dp) {
 		return
 	}
-	scale := dp.Scale()
-	if scale < quantile.MinScale || scale > quantile.MaxScale {
+	sc.exp.point = delta.ExponentialPoint{Count: dp.Count(), Zero: dp.ZeroCount(), Scale: dp.Scale(), Offset: dp.Positive().Offset(), Buckets: sc.counts}
+	step(exponentials{factor}, sc, m, cumulative, dp.Attributes(), int64(dp.StartTimestamp()), p.pointTime(dp.Timestamp(), now), &sc.exp.point, &sc.exp.inc)
+}
+
+// exponentialCounts checks an exponential histogram point and copies its positive bucket counts
+// into sc.counts; a bad point is counted as skipped and reported false. Negative buckets must be
+// empty: neither a latency nor a score is negative.
+func (p *retrainProcessor) exponentialCounts(sc *scratch, dp pmetric.ExponentialHistogramDataPoint) bool {
+	if dp.Flags().NoRecordedValue() {
 		sc.skipped[reasonBadValue]++
-		return
+		return false
+	}
+	if scale := dp.Scale(); scale < quantile.MinScale || scale > quantile.MaxScale {
+		sc.skipped[reasonBadValue]++
+		return false
 	}
 	pos, neg := dp.Positive().BucketCounts(), dp.Negative().BucketCounts()
 	if pos.Len()+neg.Len() > p.cfg.MaxBucketsPerPoint {
 		sc.skipped[reasonOverMaxBucketsPerPoint]++
-		return
+		return false
 	}
 	for i := 0; i < neg.Len(); i++ {
-		if neg.At(i) != 0 { // a negative latency
+		if neg.At(i) != 0 {
 			sc.skipped[reasonBadValue]++
-			return
+			return false
 		}
 	}
 	var total uint64
@@ -235,10 +238,9 @@ func (p *retrainProcessor) ingestExponential(sc *scratch, m *model, dp pmetric.E
 	total += dp.ZeroCount()
 	if !ok || total < dp.ZeroCount() || total != dp.Count() {
 		sc.skipped[reasonBadValue]++
-		return
+		return false
 	}
-	sc.exp.point = delta.ExponentialPoint{Count: total, Zero: dp.ZeroCount(), Scale: scale, Offset: dp.Positive().Offset(), Buckets: sc.counts}
-	step(exponentials{factor}, sc, m, cumulative, dp.Attributes(), int64(dp.StartTimestamp()), p.pointTime(dp.Timestamp(), now), &sc.exp.point, &sc.exp.inc)
+	return true
 }
 
 func (p *retrainProcessor) ingestThroughput(sc *scratch, m *model, metric pmetric.Metric, now int64) {
@@ -292,6 +294,22 @@ func (p *retrainProcessor) ingestAccuracy(sc *scratch, m *model, metric pmetric.
 		}
 		sc.count(m.window.AddAccuracy(p.pointTime(dp.Timestamp(), now), v), signalAccuracy)
 	}
+}
+
+// convertBounds puts a point's bounds, times factor, into sc.bounds, or reports false when one is
+// NaN, infinite or negative, or they do not increase.
+func (sc *scratch) convertBounds(bounds pcommon.Float64Slice, factor float64) bool {
+	sc.bounds = sc.bounds[:0]
+	prev := 0.0
+	for i := 0; i < bounds.Len(); i++ {
+		b := bounds.At(i)
+		if math.IsNaN(b) || math.IsInf(b, 0) || b < 0 || (i > 0 && b <= prev) {
+			return false
+		}
+		prev = b
+		sc.bounds = append(sc.bounds, b*factor)
+	}
+	return true
 }
 
 // sameBounds reports whether a point's bounds, converted to ms, are the window's.

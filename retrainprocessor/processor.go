@@ -40,6 +40,13 @@ type retrainProcessor struct {
 	models    *models
 	observers []evalObserver            // the top-level observers
 	overrides map[string][]evalObserver // observers of models with overrides
+	// reference is the score reference the top-level observers compare with (nil: none);
+	// overrideRefs the same per model with overrides.
+	reference    *observer.Reference
+	overrideRefs map[string]*observer.Reference
+	// scoreLayout is the geometry of the models' score rings: the window, and the longest
+	// trailing reference before it.
+	scoreLayout window.Layout
 	// abstainAttrs are the attribute sets of the abstentions counter, by observer id and outcome.
 	abstainAttrs [][observerOutcomes][]metric.AddOption
 	strategy     strategy.Strategy
@@ -88,13 +95,24 @@ func newRetrainProcessor(set processor.Settings, cfg *Config, forget func()) (*r
 	}
 	ids := map[string]int{}
 	p.observers = p.withIDs(cfg.Observers.build(), ids)
+	p.reference = cfg.Observers.reference()
+	p.overrideRefs = make(map[string]*observer.Reference, len(cfg.Overrides))
+	var trailing time.Duration
 	for _, o := range cfg.Overrides {
 		obs, err := cfg.observersFor(o)
 		if err != nil { // Validate decoded the same keys
 			return nil, fmt.Errorf("overrides: model %q: %w", o.Model, err)
 		}
 		p.overrides[o.Model] = p.withIDs(obs.build(), ids)
+		p.overrideRefs[o.Model] = obs.reference()
+		if r := p.overrideRefs[o.Model]; r != nil && r.Trailing {
+			trailing = max(trailing, r.Window)
+		}
 	}
+	if p.reference != nil && p.reference.Trailing {
+		trailing = max(trailing, p.reference.Window)
+	}
+	p.scoreLayout = window.ScoreLayout(p.layout, cfg.Window, trailing)
 	p.eval.init()
 	p.eval.abstained = make([][observerOutcomes]int64, len(ids))
 	return p, nil

@@ -47,10 +47,11 @@ const (
 	signalLatency = iota
 	signalThroughput
 	signalAccuracy
+	signalScore
 	signalCount
 )
 
-var signalNames = [signalCount]string{"latency", "throughput", "accuracy"}
+var signalNames = [signalCount]string{"latency", "throughput", "accuracy", "score"}
 
 // Precomputed, and passed as slices (opts...), so recording telemetry allocates nothing: a single
 // variadic option would escape into a new slice on every call.

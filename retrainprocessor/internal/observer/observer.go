@@ -8,7 +8,9 @@ package observer // import "github.com/visutility/otelcol-retrain/retrainprocess
 
 import (
 	"fmt"
+	"time"
 
+	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/drift"
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/quantile"
 )
 
@@ -21,11 +23,12 @@ const (
 	FewSamples                // data, but less than the observer needs to judge
 	Unresolved                // a bucket-based estimate straddles the threshold: its bounds disagree
 	NonFinite                 // the statistic is NaN or ±Inf
+	NotABound                 // a threshold the statistic needs as a bucket bound is not one
 	// Outcomes is the number of outcomes; counters keep one entry per outcome.
 	Outcomes
 )
 
-var outcomeNames = [...]string{"observed", "no_data", "few_samples", "unresolved", "non_finite"}
+var outcomeNames = [...]string{"observed", "no_data", "few_samples", "unresolved", "non_finite", "not_a_bound"}
 
 func (o Outcome) String() string {
 	if int(o) < len(outcomeNames) {
@@ -78,6 +81,26 @@ type Stats struct {
 	MinSamples uint64
 	// Coverage is the part of the window, in [0, 1], the model has been observed for.
 	Coverage float64
+	// Score is the window's histogram of prediction scores; nil or empty without score data.
+	Score *drift.Histogram
+	// Reference is the score histogram an observer that compares (a Referencer) compares Score
+	// with, as its config asks: nil until there is one.
+	Reference *drift.Histogram
+}
+
+// Referencer is implemented by the config of an observer that compares the score window with a
+// reference; the processor keeps the reference it asks for.
+type Referencer interface {
+	Reference() Reference
+}
+
+// Reference is the score reference an observer needs.
+type Reference struct {
+	// Trailing: the Window that ends where the evaluation window starts. Otherwise pinned: the
+	// first Window of scores of each (model, version), frozen once it holds MinSamples.
+	Trailing   bool
+	Window     time.Duration
+	MinSamples uint64
 }
 
 // Observer checks one aspect of a model's window.

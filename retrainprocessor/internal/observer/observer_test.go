@@ -192,7 +192,7 @@ func TestObservers(t *testing.T) {
 func TestOutcomeNames(t *testing.T) {
 	for o, want := range map[Outcome]string{
 		Observed: "observed", NoData: "no_data", FewSamples: "few_samples", Unresolved: "unresolved",
-		NonFinite: "non_finite", Outcomes: "outcome(5)",
+		NonFinite: "non_finite", NotABound: "not_a_bound", Outcomes: "outcome(6)",
 	} {
 		assert.Equal(t, want, o.String())
 	}

@@ -55,6 +55,9 @@ type Kind struct {
 	Doc string
 	// Keys documents each config key but enabled, for the README. Markdown.
 	Keys map[string]string
+	// Defaults describes a default the README cannot print from the config (a nil pointer that
+	// means "depends on another key").
+	Defaults map[string]string
 	// Default returns a new Config holding the observer's defaults.
 	Default func() Config
 }
@@ -124,7 +127,11 @@ func (k Kind) Docs() []KeyDoc {
 		if key == "enabled" {
 			doc = k.Doc
 		}
-		out = append(out, KeyDoc{Key: key, Default: format(v.Field(i).Interface()), Doc: doc})
+		def, ok := k.Defaults[key]
+		if !ok {
+			def = format(v.Field(i).Interface())
+		}
+		out = append(out, KeyDoc{Key: key, Default: def, Doc: doc})
 	}
 	return out
 }

@@ -51,6 +51,42 @@ type Record struct {
 
 	// Outbox holds the jobs fired for this model that a logs pipeline has not accepted yet.
 	Outbox []Job `json:"outbox,omitempty"`
+
+	// Reference is the pinned score reference of prediction_drift, once frozen.
+	Reference *Reference `json:"reference,omitempty"`
+}
+
+// Reference is a pinned score histogram: explicit counts over Bounds, or exponential buckets
+// (Counts[i] is bucket index Offset+i at Scale) and a zero count.
+type Reference struct {
+	Start       time.Time `json:"start"`
+	End         time.Time `json:"end"`
+	Count       uint64    `json:"count"`
+	Bounds      []float64 `json:"bounds,omitempty"`
+	Exponential bool      `json:"exponential,omitempty"`
+	Scale       int32     `json:"scale,omitempty"`
+	Offset      int32     `json:"offset,omitempty"`
+	Zero        uint64    `json:"zero,omitempty"`
+	Counts      []uint64  `json:"counts"`
+}
+
+// check reports what makes r unusable: counts that do not add up, or do not fit the bounds.
+func (r *Reference) check() error {
+	total := r.Zero
+	for _, c := range r.Counts {
+		total += c
+	}
+	switch {
+	case !r.Exponential && len(r.Counts) != len(r.Bounds)+1:
+		return fmt.Errorf("%d counts for %d bounds", len(r.Counts), len(r.Bounds))
+	case r.Exponential && len(r.Bounds) > 0:
+		return errors.New("bounds in an exponential histogram")
+	case total != r.Count:
+		return fmt.Errorf("counts add up to %d, not %d", total, r.Count)
+	case !r.End.After(r.Start):
+		return fmt.Errorf("its window ends (%s) before it starts (%s)", r.End, r.Start)
+	}
+	return nil
 }
 
 // Job is a fired RetrainJob waiting in the outbox.
@@ -95,6 +131,11 @@ func Decode(b []byte) (Record, error) {
 	for i, j := range r.Outbox {
 		if j.ID == "" || len(j.Logs) == 0 {
 			return Record{}, fmt.Errorf("%w: outbox[%d] has no id or no record", ErrCorrupt, i)
+		}
+	}
+	if r.Reference != nil {
+		if err := r.Reference.check(); err != nil {
+			return Record{}, fmt.Errorf("%w: reference: %w", ErrCorrupt, err)
 		}
 	}
 	return r, nil

@@ -24,6 +24,12 @@ func TestRecordRoundTrip(t *testing.T) {
 				{ID: "j2", Logs: []byte{4}, FiredAt: t0.Add(time.Minute), Pipelines: 1, Pending: []int{0}},
 			}},
 		},
+		{name: "an explicit pinned reference", r: Record{Model: "m", Reference: &Reference{
+			Start: t0, End: t0.Add(time.Hour), Count: 6, Bounds: []float64{0.25, 0.5, 0.75}, Counts: []uint64{1, 2, 3, 0},
+		}}},
+		{name: "an exponential pinned reference", r: Record{Model: "m", ModelVersion: "4", Reference: &Reference{
+			Start: t0, End: t0.Add(time.Hour), Count: 7, Exponential: true, Scale: 3, Offset: -12, Zero: 1, Counts: []uint64{2, 0, 4},
+		}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -87,4 +93,30 @@ func TestIndexRoundTrip(t *testing.T) {
 	keys, err := DecodeIndex(b)
 	require.NoError(t, err)
 	assert.Equal(t, []string{Key("a", ""), Key("b", "2")}, keys)
+}
+
+func TestACorruptReferenceIsReported(t *testing.T) {
+	good := Reference{Start: t0, End: t0.Add(time.Hour), Count: 3, Bounds: []float64{0.5}, Counts: []uint64{1, 2}}
+	tests := []struct {
+		name   string
+		change func(r *Reference)
+		want   string
+	}{
+		{"counts that do not fit the bounds", func(r *Reference) { r.Counts = []uint64{3} }, "1 counts for 1 bounds"},
+		{"counts that do not add up", func(r *Reference) { r.Count = 4 }, "counts add up to 3, not 4"},
+		{"bounds in an exponential histogram", func(r *Reference) { r.Exponential = true }, "bounds in an exponential histogram"},
+		{"a window that ends before it starts", func(r *Reference) { r.End = r.Start }, "ends"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ref := good
+			ref.Counts = append([]uint64(nil), good.Counts...)
+			tt.change(&ref)
+			b, err := Encode(Record{Model: "m", Reference: &ref})
+			require.NoError(t, err)
+			_, err = Decode(b)
+			require.ErrorIs(t, err, ErrCorrupt)
+			assert.ErrorContains(t, err, tt.want)
+		})
+	}
 }

@@ -1,0 +1,127 @@
+package retrainprocessor // import "github.com/visutility/otelcol-retrain/retrainprocessor"
+
+import (
+	"slices"
+
+	"go.opentelemetry.io/collector/pdata/pmetric"
+
+	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/delta"
+	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/window"
+)
+
+// The score signal: histograms of prediction scores in [0, 1], explicit or exponential, delta or
+// cumulative, into each model's score ring (window.Scores). A point that says it holds a score
+// outside [0, 1] (its min or max, or a count in a bucket that lies outside) is bad_value.
+
+func (p *retrainProcessor) ingestScore(sc *scratch, m *model, metric pmetric.Metric, now int64) {
+	switch metric.Type() {
+	case pmetric.MetricTypeHistogram:
+		h := metric.Histogram()
+		cumulative := h.AggregationTemporality() == pmetric.AggregationTemporalityCumulative
+		dps := h.DataPoints()
+		for i := 0; i < dps.Len(); i++ {
+			p.ingestScoreHistogram(sc, m, dps.At(i), cumulative, now)
+		}
+	case pmetric.MetricTypeExponentialHistogram:
+		h := metric.ExponentialHistogram()
+		cumulative := h.AggregationTemporality() == pmetric.AggregationTemporalityCumulative
+		dps := h.DataPoints()
+		for i := 0; i < dps.Len(); i++ {
+			p.ingestScoreExponential(sc, m, dps.At(i), cumulative, now)
+		}
+	default:
+		sc.skipped[reasonUnknownType] += int64(pointCount(metric))
+	}
+}
+
+// scoreRange reports whether a point's min and max, where it has them, lie in [0, 1].
+func scoreRange(hasMin bool, lo float64, hasMax bool, hi float64) bool {
+	return (!hasMin || lo >= 0) && (!hasMax || hi <= 1)
+}
+
+func (p *retrainProcessor) ingestScoreHistogram(sc *scratch, m *model, dp pmetric.HistogramDataPoint, cumulative bool, now int64) {
+	if dp.Flags().NoRecordedValue() || !scoreRange(dp.HasMin(), dp.Min(), dp.HasMax(), dp.Max()) {
+		sc.skipped[reasonBadValue]++
+		return
+	}
+	bounds, counts := dp.ExplicitBounds(), dp.BucketCounts()
+	if counts.Len() == 0 && dp.Count() == 0 {
+		sc.aggregated[signalScore]++
+		return
+	}
+	if max(counts.Len(), bounds.Len()+1) > p.cfg.MaxBucketsPerPoint {
+		sc.skipped[reasonOverMaxBucketsPerPoint]++
+		return
+	}
+	if counts.Len() != bounds.Len()+1 {
+		sc.skipped[reasonBadValue]++
+		return
+	}
+	held := m.scores.Bounds()
+	if !sameBounds(bounds, 1, held) {
+		if !sc.convertBounds(bounds, 1) {
+			sc.skipped[reasonBadValue]++
+			return
+		}
+		held = sc.bounds
+		if cumulative {
+			// A stream keeps its bounds by reference: give it a copy nobody changes.
+			if !slices.Equal(m.otherScoreBounds, held) {
+				m.otherScoreBounds = slices.Clone(held)
+			}
+			held = m.otherScoreBounds
+		}
+	}
+	var total uint64
+	var ok bool
+	sc.counts, total, ok = copyCounts(sc.counts, counts)
+	last := len(held)
+	if !ok || total != dp.Count() || (len(held) > 0 && held[len(held)-1] >= 1 && sc.counts[last] > 0) {
+		// The overflow bucket above a bound of 1 or more holds only scores above 1.
+		sc.skipped[reasonBadValue]++
+		return
+	}
+	sc.hist.point = delta.HistogramPoint{Count: total, Bounds: held, Buckets: sc.counts}
+	t := p.pointTime(dp.Timestamp(), now)
+	step(scoreHistograms{}, sc, m, cumulative, dp.Attributes(), int64(dp.StartTimestamp()), t, &sc.hist.point, &sc.hist.inc)
+}
+
+func (p *retrainProcessor) ingestScoreExponential(sc *scratch, m *model, dp pmetric.ExponentialHistogramDataPoint, cumulative bool, now int64) {
+	if !scoreRange(dp.HasMin(), dp.Min(), dp.HasMax(), dp.Max()) {
+		sc.skipped[reasonBadValue]++
+		return
+	}
+	if !p.exponentialCounts(sc, dp) {
+		return
+	}
+	// Bucket index i covers (base^i, base^(i+1)]: from index 0 up, every score is above 1.
+	pos := dp.Positive()
+	for i, c := range sc.counts {
+		if c > 0 && int64(pos.Offset())+int64(i) >= 0 {
+			sc.skipped[reasonBadValue]++
+			return
+		}
+	}
+	sc.exp.point = delta.ExponentialPoint{Count: dp.Count(), Zero: dp.ZeroCount(), Scale: dp.Scale(), Offset: pos.Offset(), Buckets: sc.counts}
+	step(scoreExponentials{}, sc, m, cumulative, dp.Attributes(), int64(dp.StartTimestamp()), p.pointTime(dp.Timestamp(), now), &sc.exp.point, &sc.exp.inc)
+}
+
+// scoreHistograms are explicit-bucket score histograms.
+type scoreHistograms struct{}
+
+func (scoreHistograms) signal() int                       { return signalScore }
+func (scoreHistograms) stream() uint8                     { return streamHist }
+func (scoreHistograms) state(st *stream) *delta.Histogram { return &st.hist }
+func (scoreHistograms) add(m *model, _, t int64, p *delta.HistogramPoint) window.Result {
+	return m.scores.AddExplicit(t, p.Bounds, p.Buckets, p.Count)
+}
+
+// scoreExponentials are exponential score histograms.
+type scoreExponentials struct{}
+
+func (scoreExponentials) signal() int                         { return signalScore }
+func (scoreExponentials) stream() uint8                       { return streamExp }
+func (scoreExponentials) state(st *stream) *delta.Exponential { return &st.exp }
+func (scoreExponentials) add(m *model, _, t int64, p *delta.ExponentialPoint) window.Result {
+	return m.scores.AddExponential(t, p.Scale, p.Offset, p.Buckets, p.Zero, p.Count)
+}
