@@ -111,10 +111,12 @@ func TestScoreObserversFlagTheShiftingAndTheUnsureModel(t *testing.T) {
 	waitFor(t, 20*time.Second, "the unsure model's pinned reference", func() bool { return col.pinned(unsureScorer) },
 		func() string { return col.tail(20) })
 	unsure.Store(true)
+	unsureAt := time.Now()
 	waitFor(t, 20*time.Second, "the shifting model's pinned reference", func() bool { return col.pinned(shiftingScorer) },
 		func() string { return col.tail(20) })
 	time.Sleep(time.Second)
 	shifted.Store(true)
+	shiftedAt := time.Now()
 
 	waitFor(t, 30*time.Second, "jobs for the shifting and the unsure model", func() bool {
 		return tr.hasDelivered(shiftingScorer, unsureScorer)
@@ -158,9 +160,11 @@ func TestScoreObserversFlagTheShiftingAndTheUnsureModel(t *testing.T) {
 	assert.Less(t, est.Upper, estimatedAccuracyAt, "upper bound")
 	assert.True(t, est.Lower <= est.Value && est.Value <= est.Upper, "estimate %.3f outside [%.3f, %.3f]", est.Value, est.Lower, est.Upper)
 	assert.GreaterOrEqual(t, est.Samples, uint64(200), "scores reach min_samples")
-	t.Logf("%s: psi %.3f (reference %s, %d scores in the window); %s: %v, estimated accuracy %.3f in [%.3f, %.3f]",
-		shiftingScorer, psi.Value, psi.ReferenceEnd.Sub(psi.ReferenceStart), psi.Samples,
-		unsureScorer, lost.Reasons, est.Value, est.Lower, est.Upper)
+	t.Logf("%s: job %.1fs after the shift, psi %.3f, %d scores in the window, reference of %s ending %s before it; "+
+		"%s: job %.1fs after the shift, %v, estimated accuracy %.3f in [%.3f, %.3f]",
+		shiftingScorer, drifted.RequestedAt.Sub(shiftedAt).Seconds(), psi.Value, psi.Samples,
+		psi.ReferenceEnd.Sub(psi.ReferenceStart), drifted.WindowStart.Sub(psi.ReferenceEnd),
+		unsureScorer, lost.RequestedAt.Sub(unsureAt).Seconds(), lost.Reasons, est.Value, est.Lower, est.Upper)
 }
 
 // pinned reports whether the collector logged that it pinned model's drift reference.

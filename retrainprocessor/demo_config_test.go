@@ -16,6 +16,7 @@ import (
 	"go.opentelemetry.io/collector/receiver/otlpreceiver"
 
 	"github.com/visutility/otelcol-retrain/retrainexporter"
+	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/observer"
 )
 
 // TestDemoConfigLoadsWithShortSettings guards testdata/demo.yaml, the config `make run` starts:
@@ -44,6 +45,9 @@ func TestDemoConfigLoadsWithShortSettings(t *testing.T) {
 	want.Window = 30 * time.Second
 	want.MinSamples = 20
 	want.Strategy.Cooldown = time.Minute
+	// loan-approver's scores: the label-free estimate, with its default settings.
+	want.Score.Metric = "ml.model.score"
+	want.Observers.get("estimated_accuracy").(*observer.EstimatedAccuracyConfig).Enabled = true
 	assert.Equal(t, want, got)
 
 	// Start fails unless the processor sits in a metrics and a logs pipeline.
