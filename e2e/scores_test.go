@@ -124,6 +124,10 @@ func TestScoreObserversFlagTheShiftingAndTheUnsureModel(t *testing.T) {
 	// Two more evaluations give the steady model, or a second job, every chance to appear.
 	requireEvaluations(t, col, 2)
 	assert.Equal(t, 2.0, col.metric("otelcol_processor_retrain_jobs_emitted"), "jobs the processor emitted")
+	assert.Greater(t, col.metric("otelcol_processor_retrain_data_points", `signal="score"`), 0.0, "score points aggregated")
+	assert.Zero(t, col.metric("otelcol_processor_retrain_data_points_skipped", `reason="bad_value"`), "points refused as bad values")
+	assert.Zero(t, col.metric("otelcol_processor_retrain_abstentions", `observer="estimated_accuracy"`, `outcome="not_a_bound"`),
+		"the decision threshold 0.5 is a bucket bound")
 	tr.requireWellFormed(t)
 	jobs := tr.delivered(t)
 	require.ElementsMatch(t, []string{shiftingScorer, unsureScorer}, slices.Collect(maps.Keys(jobs)), tr.summary())
