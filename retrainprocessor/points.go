@@ -140,25 +140,32 @@ func (p *retrainProcessor) ingestLatency(sc *scratch, m *model, metric pmetric.M
 	}
 }
 
-func (p *retrainProcessor) ingestHistogram(sc *scratch, m *model, dp pmetric.HistogramDataPoint, cumulative bool, factor float64, now int64) {
-	if dp.Flags().NoRecordedValue() {
+// hasBuckets sorts out an explicit histogram point of signal before its buckets are read: one with
+// no recorded value, too many buckets or counts that do not fit its bounds is skipped; an empty
+// one carries no observation and no layout, and counts as aggregated. It reports whether the
+// point has buckets to add.
+func (p *retrainProcessor) hasBuckets(sc *scratch, dp pmetric.HistogramDataPoint, signal int) bool {
+	nb, nc := dp.ExplicitBounds().Len(), dp.BucketCounts().Len()
+	switch {
+	case dp.Flags().NoRecordedValue():
 		sc.skipped[reasonBadValue]++
+	case nc == 0 && dp.Count() == 0:
+		sc.aggregated[signal]++
+	case max(nc, nb+1) > p.cfg.MaxBucketsPerPoint:
+		sc.skipped[reasonOverMaxBucketsPerPoint]++
+	case nc != nb+1:
+		sc.skipped[reasonBadValue]++
+	default:
+		return true
+	}
+	return false
+}
+
+func (p *retrainProcessor) ingestHistogram(sc *scratch, m *model, dp pmetric.HistogramDataPoint, cumulative bool, factor float64, now int64) {
+	if !p.hasBuckets(sc, dp, signalLatency) {
 		return
 	}
 	bounds, counts := dp.ExplicitBounds(), dp.BucketCounts()
-	if counts.Len() == 0 && dp.Count() == 0 {
-		// An empty point carries no observation and no layout; nothing to add.
-		sc.aggregated[signalLatency]++
-		return
-	}
-	if max(counts.Len(), bounds.Len()+1) > p.cfg.MaxBucketsPerPoint {
-		sc.skipped[reasonOverMaxBucketsPerPoint]++
-		return
-	}
-	if counts.Len() != bounds.Len()+1 {
-		sc.skipped[reasonBadValue]++
-		return
-	}
 	// Points of a model nearly always carry the bounds its window already holds: then they were
 	// validated when adopted and need no copy.
 	ms := m.window.Bounds()
