@@ -183,18 +183,9 @@ func (p *retrainProcessor) ingestHistogram(sc *scratch, m *model, dp pmetric.His
 		}
 	}
 	if !sameBounds(bounds, factor, ms) {
-		if !sc.convertBounds(bounds, factor) {
+		if ms = sc.newBounds(bounds, factor, cumulative, &m.otherBounds); ms == nil {
 			sc.skipped[reasonBadValue]++
 			return
-		}
-		ms = sc.bounds
-		if cumulative {
-			// A stream keeps its bounds by reference (delta.HistogramPoint): give it a slice
-			// nobody changes, the model's copy of the last bounds its window did not hold.
-			if !slices.Equal(m.otherBounds, ms) {
-				m.otherBounds = slices.Clone(ms)
-			}
-			ms = m.otherBounds
 		}
 	}
 	var total uint64
@@ -303,20 +294,28 @@ func (p *retrainProcessor) ingestAccuracy(sc *scratch, m *model, metric pmetric.
 	}
 }
 
-// convertBounds puts a point's bounds, times factor, into sc.bounds, or reports false when one is
-// NaN, infinite or negative, or they do not increase.
-func (sc *scratch) convertBounds(bounds pcommon.Float64Slice, factor float64) bool {
+// newBounds returns a point's bounds, times factor, that its model's ring does not hold: in the
+// scratch, or, for a cumulative stream, which keeps them by reference (delta.HistogramPoint), in
+// *other, the model's copy of the last such bounds, which nobody changes. It returns nil when a
+// bound is NaN, infinite or negative, or they do not increase.
+func (sc *scratch) newBounds(bounds pcommon.Float64Slice, factor float64, cumulative bool, other *[]float64) []float64 {
 	sc.bounds = sc.bounds[:0]
 	prev := 0.0
 	for i := 0; i < bounds.Len(); i++ {
 		b := bounds.At(i)
 		if math.IsNaN(b) || math.IsInf(b, 0) || b < 0 || (i > 0 && b <= prev) {
-			return false
+			return nil
 		}
 		prev = b
 		sc.bounds = append(sc.bounds, b*factor)
 	}
-	return true
+	if !cumulative {
+		return sc.bounds
+	}
+	if !slices.Equal(*other, sc.bounds) {
+		*other = slices.Clone(sc.bounds)
+	}
+	return *other
 }
 
 // sameBounds reports whether a point's bounds, converted to ms, are the window's.

@@ -1,8 +1,6 @@
 package retrainprocessor // import "github.com/visutility/otelcol-retrain/retrainprocessor"
 
 import (
-	"slices"
-
 	"go.opentelemetry.io/collector/pdata/pmetric"
 
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/delta"
@@ -50,17 +48,9 @@ func (p *retrainProcessor) ingestScoreHistogram(sc *scratch, m *model, dp pmetri
 	bounds, counts := dp.ExplicitBounds(), dp.BucketCounts()
 	held := m.scores.Bounds()
 	if !sameBounds(bounds, 1, held) {
-		if !sc.convertBounds(bounds, 1) {
+		if held = sc.newBounds(bounds, 1, cumulative, &m.otherScoreBounds); held == nil {
 			sc.skipped[reasonBadValue]++
 			return
-		}
-		held = sc.bounds
-		if cumulative {
-			// A stream keeps its bounds by reference: give it a copy nobody changes.
-			if !slices.Equal(m.otherScoreBounds, held) {
-				m.otherScoreBounds = slices.Clone(held)
-			}
-			held = m.otherScoreBounds
 		}
 	}
 	var total uint64
