@@ -210,14 +210,15 @@ func (p *retrainProcessor) verdict(m *model, end int64) strategy.Verdict {
 	return strategy.Fails
 }
 
-// unresolved logs, once per model, that a percentile's bucket straddles its threshold and which
-// bounds would settle it; the abstention itself is counted at every evaluation.
+// unresolved logs, once per model, that a bucket-based estimate (a latency percentile, an
+// estimated accuracy) straddles its threshold and which bounds would settle it; the abstention
+// itself is counted at every evaluation.
 func (p *retrainProcessor) unresolved(m *model, name string, f *observer.Finding) {
 	if m.unresolvedLogged {
 		return
 	}
 	m.unresolvedLogged = true
-	p.logger.Warn("A percentile lies in a bucket that straddles its threshold, so the observer abstains; "+
+	p.logger.Warn("An estimate from histogram buckets straddles its threshold, so the observer abstains; "+
 		"set histogram bucket bounds around the threshold (an SDK View), or send exponential histograms",
 		zap.String("model", m.key.model), zap.String("version", m.key.version), zap.String("observer", name),
 		zap.String("statistic", f.Statistic), zap.Float64("estimate", f.Value), zap.Float64("bucket_lower", f.Lower),

@@ -140,25 +140,32 @@ func (p *retrainProcessor) ingestLatency(sc *scratch, m *model, metric pmetric.M
 	}
 }
 
-func (p *retrainProcessor) ingestHistogram(sc *scratch, m *model, dp pmetric.HistogramDataPoint, cumulative bool, factor float64, now int64) {
-	if dp.Flags().NoRecordedValue() {
+// hasBuckets sorts out an explicit histogram point of signal before its buckets are read: one with
+// no recorded value, too many buckets or counts that do not fit its bounds is skipped; an empty
+// one carries no observation and no layout, and counts as aggregated. It reports whether the
+// point has buckets to add.
+func (p *retrainProcessor) hasBuckets(sc *scratch, dp pmetric.HistogramDataPoint, signal int) bool {
+	nb, nc := dp.ExplicitBounds().Len(), dp.BucketCounts().Len()
+	switch {
+	case dp.Flags().NoRecordedValue():
 		sc.skipped[reasonBadValue]++
+	case nc == 0 && dp.Count() == 0:
+		sc.aggregated[signal]++
+	case max(nc, nb+1) > p.cfg.MaxBucketsPerPoint:
+		sc.skipped[reasonOverMaxBucketsPerPoint]++
+	case nc != nb+1:
+		sc.skipped[reasonBadValue]++
+	default:
+		return true
+	}
+	return false
+}
+
+func (p *retrainProcessor) ingestHistogram(sc *scratch, m *model, dp pmetric.HistogramDataPoint, cumulative bool, factor float64, now int64) {
+	if !p.hasBuckets(sc, dp, signalLatency) {
 		return
 	}
 	bounds, counts := dp.ExplicitBounds(), dp.BucketCounts()
-	if counts.Len() == 0 && dp.Count() == 0 {
-		// An empty point carries no observation and no layout; nothing to add.
-		sc.aggregated[signalLatency]++
-		return
-	}
-	if max(counts.Len(), bounds.Len()+1) > p.cfg.MaxBucketsPerPoint {
-		sc.skipped[reasonOverMaxBucketsPerPoint]++
-		return
-	}
-	if counts.Len() != bounds.Len()+1 {
-		sc.skipped[reasonBadValue]++
-		return
-	}
 	// Points of a model nearly always carry the bounds its window already holds: then they were
 	// validated when adopted and need no copy.
 	ms := m.window.Bounds()
@@ -176,18 +183,9 @@ func (p *retrainProcessor) ingestHistogram(sc *scratch, m *model, dp pmetric.His
 		}
 	}
 	if !sameBounds(bounds, factor, ms) {
-		if !sc.convertBounds(bounds, factor) {
+		if ms = sc.newBounds(bounds, factor, cumulative, &m.otherBounds); ms == nil {
 			sc.skipped[reasonBadValue]++
 			return
-		}
-		ms = sc.bounds
-		if cumulative {
-			// A stream keeps its bounds by reference (delta.HistogramPoint): give it a slice
-			// nobody changes, the model's copy of the last bounds its window did not hold.
-			if !slices.Equal(m.otherBounds, ms) {
-				m.otherBounds = slices.Clone(ms)
-			}
-			ms = m.otherBounds
 		}
 	}
 	var total uint64
@@ -296,20 +294,28 @@ func (p *retrainProcessor) ingestAccuracy(sc *scratch, m *model, metric pmetric.
 	}
 }
 
-// convertBounds puts a point's bounds, times factor, into sc.bounds, or reports false when one is
-// NaN, infinite or negative, or they do not increase.
-func (sc *scratch) convertBounds(bounds pcommon.Float64Slice, factor float64) bool {
+// newBounds returns a point's bounds, times factor, that its model's ring does not hold: in the
+// scratch, or, for a cumulative stream, which keeps them by reference (delta.HistogramPoint), in
+// *other, the model's copy of the last such bounds, which nobody changes. It returns nil when a
+// bound is NaN, infinite or negative, or they do not increase.
+func (sc *scratch) newBounds(bounds pcommon.Float64Slice, factor float64, cumulative bool, other *[]float64) []float64 {
 	sc.bounds = sc.bounds[:0]
 	prev := 0.0
 	for i := 0; i < bounds.Len(); i++ {
 		b := bounds.At(i)
 		if math.IsNaN(b) || math.IsInf(b, 0) || b < 0 || (i > 0 && b <= prev) {
-			return false
+			return nil
 		}
 		prev = b
 		sc.bounds = append(sc.bounds, b*factor)
 	}
-	return true
+	if !cumulative {
+		return sc.bounds
+	}
+	if !slices.Equal(*other, sc.bounds) {
+		*other = slices.Clone(sc.bounds)
+	}
+	return *other
 }
 
 // sameBounds reports whether a point's bounds, converted to ms, are the window's.

@@ -79,6 +79,9 @@ func (p *retrainProcessor) pinned(m *model, ref *observer.Reference, start, end 
 		e.touch(m.key)
 	}
 	b := e.building[m.key]
+	if b == nil && m.scores.Kind() == window.KindNone {
+		return nil // no scores yet: nothing to build from
+	}
 	if b == nil {
 		b = &building{through: start}
 		e.building[m.key] = b

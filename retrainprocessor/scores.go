@@ -1,8 +1,6 @@
 package retrainprocessor // import "github.com/visutility/otelcol-retrain/retrainprocessor"
 
 import (
-	"slices"
-
 	"go.opentelemetry.io/collector/pdata/pmetric"
 
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/delta"
@@ -40,36 +38,19 @@ func scoreRange(hasMin bool, lo float64, hasMax bool, hi float64) bool {
 }
 
 func (p *retrainProcessor) ingestScoreHistogram(sc *scratch, m *model, dp pmetric.HistogramDataPoint, cumulative bool, now int64) {
-	if dp.Flags().NoRecordedValue() || !scoreRange(dp.HasMin(), dp.Min(), dp.HasMax(), dp.Max()) {
+	if !scoreRange(dp.HasMin(), dp.Min(), dp.HasMax(), dp.Max()) {
 		sc.skipped[reasonBadValue]++
+		return
+	}
+	if !p.hasBuckets(sc, dp, signalScore) {
 		return
 	}
 	bounds, counts := dp.ExplicitBounds(), dp.BucketCounts()
-	if counts.Len() == 0 && dp.Count() == 0 {
-		sc.aggregated[signalScore]++
-		return
-	}
-	if max(counts.Len(), bounds.Len()+1) > p.cfg.MaxBucketsPerPoint {
-		sc.skipped[reasonOverMaxBucketsPerPoint]++
-		return
-	}
-	if counts.Len() != bounds.Len()+1 {
-		sc.skipped[reasonBadValue]++
-		return
-	}
 	held := m.scores.Bounds()
 	if !sameBounds(bounds, 1, held) {
-		if !sc.convertBounds(bounds, 1) {
+		if held = sc.newBounds(bounds, 1, cumulative, &m.otherScoreBounds); held == nil {
 			sc.skipped[reasonBadValue]++
 			return
-		}
-		held = sc.bounds
-		if cumulative {
-			// A stream keeps its bounds by reference: give it a copy nobody changes.
-			if !slices.Equal(m.otherScoreBounds, held) {
-				m.otherScoreBounds = slices.Clone(held)
-			}
-			held = m.otherScoreBounds
 		}
 	}
 	var total uint64

@@ -1,6 +1,10 @@
 package drift
 
-import "math"
+import (
+	"math"
+
+	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/quantile"
+)
 
 // Exponential is the positive range of an OpenTelemetry exponential histogram plus its zero
 // count: bucket index i covers (base^i, base^(i+1)], base = 2^(2^-Scale), and Counts[k] counts
@@ -91,24 +95,13 @@ func steps(from, to int32) uint { return uint(int64(from) - int64(to)) }
 
 // OpenTelemetry's exponential histogram scale limits.
 const (
-	minScale int32 = -10
-	maxScale int32 = 20
+	minScale = quantile.MinScale
+	maxScale = quantile.MaxScale
 )
 
 // boundary returns base^index at scale, the lower bound of bucket index (0 or +Inf when out of
 // float64's range). scale must be within [minScale, maxScale].
-func boundary(index int64, scale int32) float64 {
-	if scale <= 0 {
-		return math.Ldexp(1, clampExp(index<<uint(-scale)))
-	}
-	whole := index >> uint(scale)
-	part := index & (1<<uint(scale) - 1)
-	return math.Ldexp(math.Exp2(math.Ldexp(float64(part), -int(scale))), clampExp(whole))
-}
-
-// clampExp keeps a power of two within the range where math.Ldexp already saturates, so that
-// huge indices cannot overflow int.
-func clampExp(e int64) int { return int(min(max(e, -2000), 2000)) }
+func boundary(index int64, scale int32) float64 { return quantile.LowerBound(index, scale) }
 
 // boundaryIndex returns the index i with base^i within a relative 1e-9 of t > 0 at scale; ok is
 // false when t is no bucket boundary there.

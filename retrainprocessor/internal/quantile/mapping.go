@@ -33,8 +33,8 @@ func indexOf(v float64, scale int32) int64 {
 	return e<<uint(scale) + int64(math.Log(m)*math.Ldexp(math.Log2E, int(scale)))
 }
 
-// lowerBound returns base^index, the exclusive lower bound of the bucket index at scale.
-func lowerBound(index int64, scale int32) float64 {
+// LowerBound returns base^index, the exclusive lower bound of the bucket index at scale.
+func LowerBound(index int64, scale int32) float64 {
 	if scale <= 0 {
 		return math.Ldexp(1, clampExp(index<<uint(-scale)))
 	}
@@ -58,7 +58,7 @@ func relativeError(scale int32) float64 {
 // relativeError of every value the bucket holds, bounded by the bucket. The bounds are also the
 // relative error bound: midpoint/(1+relativeError) and midpoint/(1-relativeError).
 func bucketEstimate(index int64, scale int32) Estimate {
-	lower := lowerBound(index, scale)
+	lower := LowerBound(index, scale)
 	// 2*b*lower/(b+1) == lower*(1+relativeError), which stays finite for the top float64 bucket.
-	return Estimate{Value: lower * (1 + relativeError(scale)), Lower: lower, Upper: lowerBound(index+1, scale)}
+	return Estimate{Value: lower * (1 + relativeError(scale)), Lower: lower, Upper: LowerBound(index+1, scale)}
 }

@@ -43,7 +43,7 @@ func TestIndexOfBucketContainsItsValue(t *testing.T) {
 		for range 5000 {
 			v := math.Exp2(-100 + 200*rng.Float64())
 			i := indexOf(v, scale)
-			lower, upper := lowerBound(i, scale), lowerBound(i+1, scale)
+			lower, upper := LowerBound(i, scale), LowerBound(i+1, scale)
 			// The bounds themselves are rounded, by far less than one bucket at any scale.
 			if !assert.True(t, lower*(1-1e-14) < v && v <= upper*(1+1e-14),
 				"scale %d value %g index %d bounds (%g, %g]", scale, v, i, lower, upper) {
@@ -81,7 +81,7 @@ func TestBucketEstimateIsTheMidpointWithinRelativeErrorOfBothBounds(t *testing.T
 	for _, scale := range []int32{-2, 0, 3, 6, 20} {
 		for _, i := range []int64{-100, -1, 0, 1, 77} {
 			est := bucketEstimate(i, scale)
-			lower, upper, mid := lowerBound(i, scale), lowerBound(i+1, scale), est.Value
+			lower, upper, mid := LowerBound(i, scale), LowerBound(i+1, scale), est.Value
 			assert.Equal(t, lower, est.Lower, "scale %d index %d", scale, i)
 			assert.Equal(t, upper, est.Upper, "scale %d index %d", scale, i)
 			relErr := relativeError(scale)

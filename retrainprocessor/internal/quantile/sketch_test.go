@@ -184,7 +184,7 @@ func TestSketchLowestBoundIsZeroOnceFolded(t *testing.T) {
 			if tt.folded {
 				assert.Zero(t, est.Lower)
 			} else {
-				assert.Equal(t, lowerBound(int64(s.offset), SketchScale), est.Lower)
+				assert.Equal(t, LowerBound(int64(s.offset), SketchScale), est.Lower)
 				assert.Less(t, est.Lower, low)
 				assert.Positive(t, est.Lower)
 			}
