@@ -30,6 +30,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/metadatatest"
+	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/observer"
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/window"
 )
 
@@ -126,7 +127,21 @@ type benchPayload struct {
 const (
 	benchExplicitBuckets    = 16
 	benchExponentialBuckets = 160
+	// Score histograms: explicit bounds 0.05, 0.10, …, 0.95 (20 buckets); exponential at scale 3
+	// with 160 buckets ending at 1, offset -160: scores in (2^-20, 1].
+	benchScoreBuckets            = 20
+	benchScoreExponentialBuckets = 160
 )
+
+// benchScoreBounds are an app's View for the score histogram: 0.05 to 0.95 in steps of 0.05, so
+// the default decision threshold 0.5 is a bound.
+var benchScoreBounds = func() []float64 {
+	b := make([]float64, benchScoreBuckets-1)
+	for i := range b {
+		b[i] = float64(i+1) / benchScoreBuckets
+	}
+	return b
+}()
 
 func benchResource(rm pmetric.ResourceMetrics, i int) pmetric.ScopeMetrics {
 	attrs := rm.Resource().Attributes()
@@ -142,7 +157,9 @@ func benchResource(rm pmetric.ResourceMetrics, i int) pmetric.ScopeMetrics {
 // newBenchPayload builds the payload of one signal for models 0..models-1 at time at: per model a
 // resource with one metric of series data points, told apart by a route attribute when more than
 // one. signal: explicit (16 buckets) or exponential (160 buckets) latency histogram, sum
-// (prediction counter) or gauge (accuracy). temporality: delta or cumulative (ignored for gauge).
+// (prediction counter), gauge (accuracy), or score-explicit (20 buckets, benchScoreBounds) or
+// score-exponential (160 buckets) score histogram. temporality: delta or cumulative (ignored for
+// gauge).
 func newBenchPayload(signal, temporality string, models, series int, at time.Time) *benchPayload {
 	cumulative := temporality == "cumulative"
 	pl := &benchPayload{md: pmetric.NewMetrics(), points: models * series, cumulative: cumulative && signal != "gauge", at: at.UnixNano()}
@@ -211,6 +228,54 @@ func (pl *benchPayload) appendPoint(m pmetric.Metric, signal string, temp pmetri
 		dp.Positive().BucketCounts().FromRaw(counts)
 		dp.SetCount(total)
 		dp.SetSum(float64(total) * 40)
+		pl.exp = append(pl.exp, dp)
+		return dp.Attributes()
+	case "score-explicit":
+		// As the Go SDK exports it with a View setting benchScoreBounds: sum, min and max recorded.
+		if m.Type() != pmetric.MetricTypeHistogram {
+			m.SetName("ml.model.score")
+			m.SetUnit("1")
+			m.SetEmptyHistogram().SetAggregationTemporality(temp)
+		}
+		dp := m.Histogram().DataPoints().AppendEmpty()
+		dp.SetStartTimestamp(start)
+		dp.SetTimestamp(ts)
+		dp.ExplicitBounds().FromRaw(benchScoreBounds)
+		counts := make([]uint64, benchScoreBuckets)
+		var total uint64
+		for j := range counts {
+			counts[j] = uint64(1 + (i+j)%9)
+			total += counts[j]
+		}
+		dp.BucketCounts().FromRaw(counts)
+		dp.SetCount(total)
+		dp.SetSum(float64(total) * 0.5)
+		dp.SetMin(0.01)
+		dp.SetMax(0.99)
+		pl.hist = append(pl.hist, dp)
+		return dp.Attributes()
+	case "score-exponential":
+		if m.Type() != pmetric.MetricTypeExponentialHistogram {
+			m.SetName("ml.model.score")
+			m.SetUnit("1")
+			m.SetEmptyExponentialHistogram().SetAggregationTemporality(temp)
+		}
+		dp := m.ExponentialHistogram().DataPoints().AppendEmpty()
+		dp.SetStartTimestamp(start)
+		dp.SetTimestamp(ts)
+		dp.SetScale(3)
+		dp.Positive().SetOffset(-benchScoreExponentialBuckets)
+		counts := make([]uint64, benchScoreExponentialBuckets)
+		var total uint64
+		for j := range counts {
+			counts[j] = uint64(1 + (i+j)%7)
+			total += counts[j]
+		}
+		dp.Positive().BucketCounts().FromRaw(counts)
+		dp.SetCount(total)
+		dp.SetSum(float64(total) * 0.5)
+		dp.SetMin(0.01)
+		dp.SetMax(0.99)
 		pl.exp = append(pl.exp, dp)
 		return dp.Attributes()
 	case "sum":
@@ -300,6 +365,24 @@ func BenchmarkIngest(b *testing.B) {
 			benchIngestStages(b, fmt.Sprintf("signal=%s/temporality=%s/models=%d", c.signal, c.temporality, models),
 				func() *benchPayload { return newBenchPayload(c.signal, c.temporality, models, 1, t0) })
 		}
+	}
+}
+
+// benchScoreIngestCases are the score histograms as apps send them: the Go SDK's cumulative
+// explicit histogram with a View's bounds, and a delta exponential one (as from an SDK set to
+// delta temporality, or a collector's cumulativetodelta).
+var benchScoreIngestCases = []struct{ signal, temporality string }{
+	{"score-explicit", "cumulative"},
+	{"score-exponential", "delta"},
+}
+
+// BenchmarkIngestScore is BenchmarkIngest for the score signal (ml.model.score), with the same
+// stages, at 100 models only (to keep `make bench` short): allocs/op at 100 points must be the
+// pass-through's, processorhelper's per request, so none per point.
+func BenchmarkIngestScore(b *testing.B) {
+	for _, c := range benchScoreIngestCases {
+		benchIngestStages(b, fmt.Sprintf("signal=%s/temporality=%s/models=100", c.signal, c.temporality),
+			func() *benchPayload { return newBenchPayload(c.signal, c.temporality, 100, 1, t0) })
 	}
 }
 
@@ -467,22 +550,32 @@ func BenchmarkPercentile(b *testing.B) {
 
 // appChunk is the SDK-shaped request of models first..first+n-1: per model a resource with a
 // cumulative explicit latency histogram (ms, 16 buckets), a cumulative prediction counter and an
-// accuracy gauge. Latency stays within 25-50 ms and accuracy at 0.95: healthy models, no jobs.
+// accuracy gauge, and (withScore) a cumulative explicit score histogram (benchScoreBounds, 20
+// buckets). Latency stays within 25-50 ms, accuracy at 0.95 and the scores keep the confident
+// shape benchScoreShape: healthy models, no jobs.
 type appChunk struct {
 	md     pmetric.Metrics
 	points int
 	hist   []pmetric.HistogramDataPoint
 	sums   []pmetric.NumberDataPoint
 	gauges []pmetric.NumberDataPoint
+	scores []pmetric.HistogramDataPoint
 }
 
-// Which signals an appChunk carries.
+// Which signals an appChunk carries. withAll is the three signals of issue 5; the score signal
+// (the drift observers') is added with withScore.
 const (
 	withLatency = 1 << iota
 	withThroughput
 	withAccuracy
+	withScore
 	withAll = withLatency | withThroughput | withAccuracy
 )
+
+// benchScoreShape is one export's scores over the 20 buckets of benchScoreBounds, 200 in all:
+// confident, most near 0 or 1. Its estimated accuracy (decision threshold 0.5) lies in
+// [0.906, 0.956], above estimated_accuracy's default floor of 0.8 with either bound.
+var benchScoreShape = [benchScoreBuckets]uint64{60, 20, 8, 4, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 4, 8, 24, 60}
 
 func newAppChunk(first, n, signals int) *appChunk {
 	c := &appChunk{md: pmetric.NewMetrics()}
@@ -521,13 +614,28 @@ func newAppChunk(first, n, signals int) *appChunk {
 			dp.SetDoubleValue(0.95)
 			c.gauges = append(c.gauges, dp)
 		}
+		if signals&withScore != 0 {
+			m := sm.Metrics().AppendEmpty()
+			m.SetName("ml.model.score")
+			m.SetUnit("1")
+			h := m.SetEmptyHistogram()
+			h.SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+			dp := h.DataPoints().AppendEmpty()
+			dp.SetStartTimestamp(start)
+			dp.ExplicitBounds().FromRaw(benchScoreBounds)
+			dp.BucketCounts().FromRaw(make([]uint64, benchScoreBuckets))
+			dp.SetMin(0.01)
+			dp.SetMax(0.99)
+			c.scores = append(c.scores, dp)
+		}
 	}
-	c.points = len(c.hist) + len(c.sums) + len(c.gauges)
+	c.points = len(c.hist) + len(c.sums) + len(c.gauges) + len(c.scores)
 	return c
 }
 
 // export sets the chunk to its k-th export (k from 0) at time at: 10 (k+1) predictions in each of
-// the buckets (5, 10], (10, 25], (25, 50] and (50, 75] ms.
+// the buckets (5, 10], (10, 25], (25, 50] and (50, 75] ms, and k+1 times benchScoreShape in the
+// score histogram (200 scores an export).
 func (c *appChunk) export(k int, at int64) {
 	ts := pcommon.Timestamp(at)
 	v := uint64(10 * (k + 1))
@@ -547,6 +655,17 @@ func (c *appChunk) export(k int, at int64) {
 	for _, dp := range c.gauges {
 		dp.SetTimestamp(ts)
 	}
+	for _, dp := range c.scores {
+		dp.SetTimestamp(ts)
+		bc := dp.BucketCounts()
+		var total uint64
+		for j, n := range benchScoreShape {
+			bc.SetAt(j, n*uint64(k+1))
+			total += n * uint64(k+1)
+		}
+		dp.SetCount(total)
+		dp.SetSum(float64(total) * 0.5)
+	}
 }
 
 // bump moves the chunk on by one prediction per model at time at.
@@ -565,6 +684,12 @@ func (c *appChunk) bump(at int64) {
 	for _, dp := range c.gauges {
 		dp.SetTimestamp(ts)
 	}
+	for _, dp := range c.scores {
+		dp.SetTimestamp(ts)
+		bc := dp.BucketCounts()
+		bc.SetAt(0, bc.At(0)+1)
+		dp.SetCount(dp.Count() + 1)
+	}
 }
 
 // fillExports is how many exports fill a window: a baseline in the slot before the ring, then
@@ -575,7 +700,7 @@ const fillExports = 7
 const fillChunk = 5000
 
 // fillModels creates models 0..n-1 in bp with full windows: every slot of every ring holds
-// latency, throughput and accuracy data (those of signals). The evaluation tick at t0 then covers
+// latency, throughput, accuracy and score data (those of signals). The evaluation tick at t0 then covers
 // five full slots. The clock is left at the last export, t0 + 30s.
 func fillModels(tb testing.TB, bp *benchProcessor, n, signals int) {
 	tb.Helper()
@@ -609,6 +734,71 @@ func BenchmarkTick(b *testing.B) {
 				n++
 			}
 			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*models), "ns/model")
+			require.EqualValues(b, models, bp.p.models.count.Load(), "a tick evicted models")
+		})
+	}
+}
+
+// benchDriftConfig is benchConfig with both drift observers enabled beside the default ones:
+// prediction_drift with a pinned reference (psi, 10 bins, min_samples 500) and
+// estimated_accuracy (decision threshold 0.5, floor 0.8). Its reference_window is the window (5m,
+// the default is 1h), so the first tick over a full window pins every model's reference: a
+// frozen reference costs a tick the same whatever the window it was built from.
+func benchDriftConfig(tb testing.TB) *Config {
+	cfg := benchConfig()
+	pd := observerConfig[*observer.PredictionDriftConfig](tb, cfg, "prediction_drift")
+	pd.Enabled, pd.ReferenceWindow = true, cfg.Window
+	observerConfig[*observer.EstimatedAccuracyConfig](tb, cfg, "estimated_accuracy").Enabled = true
+	return cfg
+}
+
+// pinReferences runs the tick at t0 that freezes the pinned reference of each of the models
+// (filled by fillModels with withScore), and checks it did: none still building, every model's
+// reference frozen with the window's 1000 scores over 5 minutes, and no observer abstained, so
+// prediction_drift compared every model with its reference.
+func pinReferences(tb testing.TB, bp *benchProcessor, models int) {
+	tb.Helper()
+	bp.p.evaluate(context.Background(), t0)
+	e := &bp.p.eval
+	require.Empty(tb, e.building, "references still building")
+	pinned := 0
+	for _, d := range e.decisions {
+		if d.ref == nil {
+			continue
+		}
+		h := d.ref.Histogram()
+		require.EqualValues(tb, 5*200, h.Count)
+		require.Equal(tb, int64(5*time.Minute), h.End-h.Start)
+		pinned++
+	}
+	require.Equal(tb, models, pinned, "models with a frozen reference")
+	require.Zero(tb, bp.counter(tb, "otelcol_processor_retrain_abstentions"), "abstentions at the pinning tick")
+}
+
+// BenchmarkTickDrift is BenchmarkTick with the score signal and both drift observers
+// (benchDriftConfig): every model has a full window of all four signals and a frozen pinned
+// reference, pinned before the loop; healthy models (the window's scores are the reference's,
+// psi 0; estimated accuracy at least 0.906), so no job is emitted. After the loop, no observer
+// may have abstained on any model at any tick: every tick compared every model's window with its
+// reference. Issue target: under 0.5 s per tick over 100k models (s/tick).
+func BenchmarkTickDrift(b *testing.B) {
+	for _, models := range []int{1000, 100000} {
+		b.Run(fmt.Sprintf("models=%d", models), func(b *testing.B) {
+			bp := newBenchProcessor(b, benchDriftConfig(b), t0)
+			fillModels(b, bp, models, withAll|withScore)
+			pinReferences(b, bp, models)
+			ctx := context.Background()
+			b.ReportAllocs()
+			n := 0
+			for b.Loop() {
+				bp.p.evaluate(ctx, t0)
+				n++
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*models), "ns/model")
+			b.ReportMetric(b.Elapsed().Seconds()/float64(n), "s/tick")
+			require.Zero(b, bp.counter(b, "otelcol_processor_retrain_abstentions"), "an observer abstained")
+			require.Zero(b, bp.counter(b, "otelcol_processor_retrain_jobs_emitted"), "a healthy model fired")
+			require.Empty(b, bp.p.eval.outbox)
 			require.EqualValues(b, models, bp.p.models.count.Load(), "a tick evicted models")
 		})
 	}
@@ -699,18 +889,27 @@ func BenchmarkIngestDuringTick(b *testing.B) {
 
 // BenchmarkMemoryPerModel is the heap held per model (runtime.MemStats.HeapAlloc after GC,
 // before and after creating 100k models with full windows), and the time that creation takes.
+// signals=all+score adds the score signal (cumulative explicit, 20 buckets) with both drift
+// observers (benchDriftConfig, prediction_drift pinned); it also reports the heap held once the
+// first tick has pinned every model's reference (pinned-B/model: the reference, its decision and
+// what a tick keeps per model), and that tick's time (pin-tick-ns, inside ns/op).
 func BenchmarkMemoryPerModel(b *testing.B) {
 	const models = 100000
 	for _, v := range []struct {
 		name    string
 		signals int
-	}{{"all", withAll}, {"latency", withLatency}} {
+	}{{"all", withAll}, {"latency", withLatency}, {"all+score", withAll | withScore}} {
 		b.Run(fmt.Sprintf("models=%d/signals=%s", models, v.name), func(b *testing.B) {
 			var ms runtime.MemStats
-			var held float64
+			var held, pinned float64
+			var tick time.Duration
 			n := 0
 			for b.Loop() {
-				bp := newBenchProcessor(b, benchConfig(), t0)
+				cfg := benchConfig()
+				if v.signals&withScore != 0 {
+					cfg = benchDriftConfig(b)
+				}
+				bp := newBenchProcessor(b, cfg, t0)
 				runtime.GC()
 				runtime.GC()
 				runtime.ReadMemStats(&ms)
@@ -720,11 +919,24 @@ func BenchmarkMemoryPerModel(b *testing.B) {
 				runtime.GC()
 				runtime.ReadMemStats(&ms)
 				held += float64(ms.HeapAlloc) - float64(before)
+				if v.signals&withScore != 0 {
+					began := time.Now()
+					pinReferences(b, bp, models)
+					tick += time.Since(began)
+					runtime.GC()
+					runtime.GC()
+					runtime.ReadMemStats(&ms)
+					pinned += float64(ms.HeapAlloc) - float64(before)
+				}
 				runtime.KeepAlive(bp)
 				n++
 			}
 			b.ReportMetric(held/float64(n*models), "B/model")
 			b.ReportMetric(held/float64(n), "B/100k-models")
+			if v.signals&withScore != 0 {
+				b.ReportMetric(pinned/float64(n*models), "pinned-B/model")
+				b.ReportMetric(float64(tick.Nanoseconds())/float64(n), "pin-tick-ns")
+			}
 		})
 	}
 }

@@ -129,6 +129,13 @@ func ingestName(signal, temporality, models, stage string) string {
 	return fmt.Sprintf("Ingest/signal=%s/temporality=%s/models=%s/stage=%s", signal, temporality, models, stage)
 }
 
+// scoreCases are BenchmarkIngestScore's payloads.
+var scoreCases = []struct{ signal, temporality string }{{"score-explicit", "cumulative"}, {"score-exponential", "delta"}}
+
+func scoreName(signal, temporality, models, stage string) string {
+	return fmt.Sprintf("IngestScore/signal=%s/temporality=%s/models=%s/stage=%s", signal, temporality, models, stage)
+}
+
 func seriesName(temporality, stage string) string {
 	return fmt.Sprintf("IngestSeries/signal=explicit/temporality=%s/models=1/series=100/stage=%s", temporality, stage)
 }
@@ -178,6 +185,28 @@ func (r results) report(w io.Writer) {
 	p("\nnet = retrain − mutate (the benchmark's own cost of moving a cumulative payload on; 0 for delta and gauge). " +
 		"\"1 × 100 series\" is BenchmarkIngestSeries: one model (resource) whose metric has 100 data points.\n\n")
 
+	p("### Ingest of the score signal (BenchmarkIngestScore, -cpu=1): ml.model.score, one data point per model\n\n")
+	p("| signal | temporality | models | unmarshal ns/pt | passthrough ns/op | mutate ns/pt | retrain ns/pt | net ns/pt | net / unmarshal | retrain ns/op | allocs/op | passthrough allocs/op | B/op |\n")
+	p("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, c := range scoreCases {
+		for _, m := range []string{"100"} {
+			n := func(stage string) string { return scoreName(c.signal, c.temporality, m, stage) }
+			un := r.must(n("unmarshal"), "ns/point")
+			re := r.must(n("retrain"), "ns/point")
+			nt := re
+			if mu, ok := r.get(n("mutate"), "ns/point"); ok {
+				nt -= mu
+			}
+			p("| %s | %s | %s | %s | %s | %s | %s | %s | %s%% | %s | %s | %s | %s |\n", c.signal, c.temporality, m,
+				num(un), num(r.must(n("passthrough"), "ns/op")), num(r.must(n("mutate"), "ns/point")), num(re), num(nt), num(100*nt/un),
+				num(r.must(n("retrain"), "ns/op")), num(r.must(n("retrain"), "allocs/op")), num(r.must(n("passthrough"), "allocs/op")),
+				num(r.must(n("retrain"), "B/op")))
+		}
+	}
+	p("\nscore-explicit: the SDK's cumulative histogram with a View's bounds 0.05…0.95 (20 buckets), sum, min and max; " +
+		"score-exponential: delta, scale 3, 160 buckets ending at 1. allocs/op at 100 points equal to the " +
+		"pass-through's (processorhelper's, per request): none per point.\n\n")
+
 	p("### Ingest with cold CPU caches (BenchmarkIngestCold): 100 models, caches evicted before each request\n\n")
 	p("| signal | temporality | warm ns/point (BenchmarkIngest) | cold ns/point |\n|---|---|---:|---:|\n")
 	for _, t := range []string{"delta", "cumulative"} {
@@ -206,6 +235,28 @@ func (r results) report(w io.Writer) {
 		p("| %s | %s | %s | %s | %s |\n", m, num(r.must(n, "ns/op")/1e6), num(r.must(n, "ns/model")), num(r.must(n, "allocs/op")), num(r.must(n, "B/op")))
 	}
 
+	p("\n### Evaluation tick with the drift observers (BenchmarkTickDrift): all three signals and scores, prediction_drift (pinned reference, frozen before timing) and estimated_accuracy on every model\n\n")
+	p("| models | ms/tick | ns/model | BenchmarkTick ns/model (same run) | ratio | allocs/op | B/op |\n|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, m := range []string{"1000", "100000"} {
+		n := "TickDrift/models=" + m
+		d, t := r.must(n, "ns/model"), r.must("Tick/models="+m, "ns/model")
+		p("| %s | %s | %s | %s | %sx | %s | %s |\n", m, num(r.must(n, "s/tick")*1e3), num(d), num(t), num(d/t), num(r.must(n, "allocs/op")), num(r.must(n, "B/op")))
+	}
+
+	// internal/observer is not in `make bench` (its figures are inside the tick's); this table is
+	// printed when its output is among the files.
+	if _, ok := r.get("ObserveDrift/observer=prediction_drift/scores=explicit20", "ns/op"); ok {
+		p("\n### Observers on the score signal (internal/observer BenchmarkObserveDrift): one model's observer loop at a tick\n\n")
+		p("| observer | scores | ns/op | allocs/op |\n|---|---|---:|---:|\n")
+		p("| latency_sla + accuracy_drift (BenchmarkObserve) | – | %s | %s |\n", num(r.must("Observe", "ns/op")), num(r.must("Observe", "allocs/op")))
+		for _, o := range []string{"prediction_drift", "estimated_accuracy"} {
+			for _, k := range []string{"explicit20", "exponential160"} {
+				n := "ObserveDrift/observer=" + o + "/scores=" + k
+				p("| %s | %s | %s | %s |\n", o, k, num(r.must(n, "ns/op")), num(r.must(n, "allocs/op")))
+			}
+		}
+	}
+
 	p("\n### Ingest while a tick runs (BenchmarkIngestDuringTick): 100-model SDK-shaped requests (300 points) into 100k models\n\n")
 	p("| GOMAXPROCS | tick | p50 µs | p99 µs | max µs | mean µs/request | ns/point | ticks during run | allocs/op |\n|---:|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, procs := range []string{"", "-2"} {
@@ -225,11 +276,18 @@ func (r results) report(w io.Writer) {
 	}
 
 	p("\n### Memory (BenchmarkMemoryPerModel): heap held after GC, 100k models with full windows\n\n")
-	p("| signals | B/model | MiB per 100k models | s to create 100k models |\n|---|---:|---:|---:|\n")
-	for _, s := range []string{"all", "latency"} {
+	p("| signals | B/model | MiB per 100k models | B/model once the references are pinned | s to create 100k models |\n|---|---:|---:|---:|---:|\n")
+	for _, s := range []string{"all", "latency", "all+score"} {
 		n := "MemoryPerModel/models=100000/signals=" + s
-		p("| %s | %s | %s | %s |\n", s, num(r.must(n, "B/model")), num(r.must(n, "B/100k-models")/(1<<20)), num(r.must(n, "ns/op")/1e9))
+		create := r.must(n, "ns/op")
+		if t, ok := r.get(n, "pin-tick-ns"); ok {
+			create -= t // ns/op includes the pinning tick
+		}
+		p("| %s | %s | %s | %s | %s |\n", s, num(r.must(n, "B/model")), num(r.must(n, "B/100k-models")/(1<<20)),
+			num(r.must(n, "pinned-B/model")), num(create/1e9))
 	}
+	p("\nall+score: the three signals and a cumulative explicit score histogram (20 buckets), prediction_drift pinned and " +
+		"estimated_accuracy enabled; pinned: after the first tick froze every model's reference.\n")
 
 	p("\n### Exporter (BenchmarkDeliver): signed POSTs to a local trainer, queue disabled\n\n")
 	p("| jobs per ConsumeLogs | jobs/s | µs/job | allocs/op |\n|---:|---:|---:|---:|\n")
@@ -341,8 +399,27 @@ func (r results) report(w io.Writer) {
 	row("≤ 8 KiB per model and signal (all three signals: ≤ 24 KiB/model)", num(all)+" B/model = "+num(all/3)+" B per signal", verdict(all/3, 8192, true))
 	row("≤ 8 KiB per model, latency signal alone", num(lat)+" B/model", verdict(lat, 8192, true))
 	row("100k models with all three signals < 2.5 GiB", num(all*1e5/(1<<30))+" GiB", verdict(all*1e5, 2.5*(1<<30), true))
+	withScores := r.must("MemoryPerModel/models=100000/signals=all+score", "pinned-B/model")
+	row("≤ 8 KiB per model and signal, with scores (four signals, pinned reference: ≤ 32 KiB/model)",
+		num(withScores)+" B/model = "+num(withScores/4)+" B per signal", verdict(withScores/4, 8192, true))
+	for _, c := range scoreCases {
+		got := r.must(scoreName(c.signal, c.temporality, "100", "retrain"), "allocs/op")
+		pass := r.must(scoreName(c.signal, c.temporality, "100", "passthrough"), "allocs/op")
+		v := "met"
+		switch {
+		case math.IsNaN(got) || math.IsNaN(pass):
+			v = "not run"
+		case got > pass:
+			v = "**missed: allocations beyond the pass-through's**"
+		}
+		row(fmt.Sprintf("Zero allocations per point in steady state, %s %s", c.signal, c.temporality),
+			"allocs/op at 100 points: "+num(got)+" (pass-through "+num(pass)+")", v)
+	}
 	tick := r.must("Tick/models=100000", "ns/op")
 	row("Tick over 100k models ≤ 0.5 s on one core", num(tick/1e6)+" ms", verdict(tick, 5e8, true))
+	drift := r.must("TickDrift/models=100000", "s/tick")
+	row("Tick with the drift observers over 100k models < 0.5 s (pinned prediction_drift + estimated_accuracy, scores on every model)",
+		num(drift*1e3)+" ms", verdict(drift, 0.5, true))
 	for _, procs := range []string{"", "-2"} {
 		off := r.must("IngestDuringTick/models=100000/tick=off"+procs, "p99-ns")
 		on := r.must("IngestDuringTick/models=100000/tick=on"+procs, "p99-ns")
