@@ -26,7 +26,9 @@ type evaluator struct {
 	building map[modelKey]*building
 	stats    observer.Stats // here, not on the stack: observers take it through an interface
 	models   []*model
-	evidence []job.Evidence
+	// findings are the observed findings of the model being judged; they become the job's
+	// evidence only when it fires.
+	findings []namedFinding
 	reasons  []string
 
 	// decisions is the durable state of every model that has some (decisions.go).
@@ -163,12 +165,12 @@ func withHeldAt(st strategy.State, t time.Time) strategy.State {
 	return st
 }
 
-// verdict runs the observers on the summary of m. When the vote holds, the evaluator's evidence
+// verdict runs the observers on the summary of m. When the vote holds, the evaluator's findings
 // and reasons hold the job's.
 func (p *retrainProcessor) verdict(m *model, end int64) strategy.Verdict {
 	e := &p.eval
 	s := &e.summary
-	e.evidence, e.reasons = e.evidence[:0], e.reasons[:0]
+	e.findings, e.reasons = e.findings[:0], e.reasons[:0]
 
 	// Each observer applies its own gate (min_samples, a whole window watched). Every field is
 	// set one by one: assigning a composite literal copies a temporary, a tenth of the tick.
@@ -195,14 +197,14 @@ func (p *retrainProcessor) verdict(m *model, end int64) strategy.Verdict {
 			}
 			continue
 		}
-		e.evidence = append(e.evidence, evidence(o.Name(), &f))
+		e.findings = append(e.findings, namedFinding{name: o.Name(), Finding: f})
 		if f.Flagged {
 			flagged++
 			e.reasons = append(e.reasons, o.Name())
 		}
 	}
 	switch {
-	case len(e.evidence) == 0:
+	case len(e.findings) == 0:
 		return strategy.Abstains
 	case p.strategy.Vote.Holds(flagged, len(observers)):
 		return strategy.Holds
@@ -225,10 +227,16 @@ func (p *retrainProcessor) unresolved(m *model, name string, f *observer.Finding
 		zap.Float64("bucket_upper", f.Upper), zap.Float64("threshold", f.Threshold), zap.String("unit", f.Unit))
 }
 
-// evidence is an observer's finding as a job carries it.
-func evidence(name string, f *observer.Finding) job.Evidence {
+// namedFinding is an observer's finding with the observer's name.
+type namedFinding struct {
+	name string
+	observer.Finding
+}
+
+// evidence is the finding as a job carries it.
+func (f *namedFinding) evidence() job.Evidence {
 	ev := job.Evidence{
-		Observer: name, Statistic: f.Statistic, Value: f.Value,
+		Observer: f.name, Statistic: f.Statistic, Value: f.Value,
 		Lower: f.Lower, Upper: f.Upper, Bounded: f.Bounded,
 		Threshold: f.Threshold, Unit: f.Unit, Samples: f.Samples, Flagged: f.Flagged,
 	}
@@ -267,8 +275,11 @@ func (p *retrainProcessor) newJob(m *model, now time.Time) (*outboxJob, error) {
 		RequestedAt:  now.UTC(),
 		WindowStart:  time.Unix(0, e.summary.Start).UTC(),
 		WindowEnd:    now.UTC(),
-		Evidence:     append([]job.Evidence(nil), e.evidence...),
+		Evidence:     make([]job.Evidence, len(e.findings)),
 		Resource:     resource,
+	}
+	for i := range e.findings {
+		j.Evidence[i] = e.findings[i].evidence()
 	}
 	if err := j.Validate(); err != nil { // what the exporter would refuse to decode
 		return nil, err

@@ -150,11 +150,10 @@ func (p *retrainProcessor) lockModel(sc *scratch, key modelKey, attrs pcommon.Ma
 			sc.newModels++
 			res := pcommon.NewMap()
 			attrs.CopyTo(res)
-			m := &model{key: key, since: now, window: window.Make(&p.layout), streams: streams{max: p.cfg.MaxStreamsPerModel}, resource: res}
-			if p.cfg.Score.Metric != "" {
-				m.scores = window.MakeScores(&p.scoreLayout, p.cfg.Window)
+			return &model{
+				key: key, since: now, window: window.Make(&p.layout), scores: window.MakeScores(&p.scoreLayout, p.cfg.Window),
+				streams: streams{max: p.cfg.MaxStreamsPerModel}, resource: res,
 			}
-			return m
 		})
 		if m == nil {
 			return nil

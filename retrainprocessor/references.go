@@ -43,7 +43,7 @@ func (p *retrainProcessor) referenceOf(m *model) *observer.Reference {
 func (p *retrainProcessor) summarizeScores(m *model, now time.Time) {
 	e := &p.eval
 	e.stats.Score, e.stats.Reference = nil, nil
-	if p.cfg.Score.Metric == "" {
+	if m.scores.Kind() == window.KindNone { // no score yet, or no score signal
 		return
 	}
 	end := now.UnixNano()

@@ -43,12 +43,16 @@ type scoreSlot struct {
 	exp      quantile.Exponential
 }
 
-// MakeScores returns an empty ring with layout.Span+1 slots; window is the evaluation window.
+// MakeScores returns an empty ring of layout.Span+1 slots, allocated with the first score, so a
+// model that sends none costs nothing; window is the evaluation window.
 func MakeScores(layout *Layout, window time.Duration) Scores {
-	return Scores{layout: layout, window: int64(window), slots: make([]scoreSlot, layout.Span+1)}
+	return Scores{layout: layout, window: int64(window)}
 }
 
 func (s *Scores) slotAt(t int64) *scoreSlot {
+	if s.slots == nil {
+		s.slots = make([]scoreSlot, s.layout.Span+1)
+	}
 	e := t / s.layout.Width
 	n := int64(len(s.slots))
 	if t < 0 || e <= s.head-n {
