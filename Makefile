@@ -101,7 +101,7 @@ run: build
 BENCH_DIR      := $(DIST_DIR)/bench
 BENCH_COUNT    ?= 5
 BENCH_TIME     ?= 1s
-BENCH_PKGS     := ./retrainprocessor/ ./retrainprocessor/internal/quantile/ ./retrainexporter/
+BENCH_PKGS     := ./retrainprocessor/ ./retrainprocessor/internal/quantile/ ./retrainprocessor/internal/observer/ ./retrainexporter/
 BENCH_GO_FLAGS := -run '^$$' -benchmem \
 	-count=1 -benchtime=$(BENCH_TIME) -timeout 30m
 BENCHSTAT      ?= $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da

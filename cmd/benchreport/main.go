@@ -243,8 +243,7 @@ func (r results) report(w io.Writer) {
 		p("| %s | %s | %s | %s | %sx | %s | %s |\n", m, num(r.must(n, "s/tick")*1e3), num(d), num(t), num(d/t), num(r.must(n, "allocs/op")), num(r.must(n, "B/op")))
 	}
 
-	// internal/observer is not in `make bench` (its figures are inside the tick's); this table is
-	// printed when its output is among the files.
+	// internal/observer's benchmarks (one model's observer loop), when its output is among the files.
 	if _, ok := r.get("ObserveDrift/observer=prediction_drift/scores=explicit20", "ns/op"); ok {
 		p("\n### Observers on the score signal (internal/observer BenchmarkObserveDrift): one model's observer loop at a tick\n\n")
 		p("| observer | scores | ns/op | allocs/op |\n|---|---|---:|---:|\n")
