@@ -126,6 +126,8 @@ type StrategyConfig struct {
 	For time.Duration `mapstructure:"for"`
 	// Cooldown is the quiet time per model after a job.
 	Cooldown time.Duration `mapstructure:"cooldown"`
+	// DryRun decides, logs and counts as usual, starts cooldowns, and sends no job.
+	DryRun bool `mapstructure:"dry_run"`
 	_        struct{}
 }
 

@@ -49,7 +49,7 @@ func TestLoadConfig(t *testing.T) {
 	*observerConfig[*observer.LatencySLAConfig](t, full, "latency_sla") = observer.LatencySLAConfig{Enabled: true, Percentile: 0.95, Threshold: 250 * time.Millisecond}
 	*observerConfig[*observer.AccuracyDriftConfig](t, full, "accuracy_drift") = observer.AccuracyDriftConfig{Enabled: false, MinAccuracy: 0.7}
 	*observerConfig[*observer.ThroughputFloorConfig](t, full, "throughput_floor") = observer.ThroughputFloorConfig{Enabled: true, MinRate: 2.5}
-	full.Strategy = StrategyConfig{Vote: "majority", For: 2 * time.Minute, Cooldown: time.Hour}
+	full.Strategy = StrategyConfig{Vote: "majority", For: 2 * time.Minute, Cooldown: time.Hour, DryRun: true}
 	full.Overrides = []OverrideConfig{
 		override("fraud-detector", map[string]map[string]any{
 			"latency_sla":    {"threshold": "500ms"},

@@ -471,3 +471,30 @@ func TestAQueueTooSmallForABatchGetsSmallerOnes(t *testing.T) {
 	assert.Equal(t, 7, q.LogRecordCount())
 	assert.Len(t, decodeJobs(t, q.AllLogs()), 7)
 }
+
+func TestADryRunDecidesLogsAndCountsButSendsNoJob(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig()
+	cfg.Strategy.DryRun = true
+	sink := new(consumertest.LogsSink)
+	n := startNode(t, cfg, nodeOptions{dir: dir, logs: sink, now: t0})
+	assert.Equal(t, 1, n.logs.FilterMessageSnippet("dry_run is on").Len(), "Start says so")
+	a := degraded("fraud-detector")
+	n.degradeAndEvaluate(a, t0)
+	assert.Zero(t, sink.LogRecordCount(), "no job leaves")
+	lines := n.logs.FilterMessageSnippet("Dry run, not sent: Model needs retraining: fraud-detector").All()
+	require.Len(t, lines, 1)
+	assert.Equal(t, job.NewID("fraud-detector", "", t0), lines[0].ContextMap()["job_id"], "the job it would have sent")
+	metadatatest.AssertEqualProcessorRetrainJobsDryRun(t, n.tel, []metricdata.DataPoint[int64]{{Value: 1}}, metricdatatest.IgnoreTimestamp())
+	metadatatest.AssertEqualProcessorRetrainOutboxJobs(t, n.tel, []metricdata.DataPoint[int64]{{Value: 0}}, metricdatatest.IgnoreTimestamp())
+
+	// The cooldown started, as it would have: the next evaluation is suppressed, and stays so
+	// across a restart.
+	n.degradeAndEvaluate(a, t0.Add(time.Minute))
+	assert.Equal(t, 1, n.logs.FilterMessageSnippet("Dry run, not sent").Len())
+	n.stop()
+	n = startNode(t, cfg, nodeOptions{dir: dir, logs: sink, now: t0.Add(2 * time.Minute)})
+	n.degradeAndEvaluate(a, t0.Add(2*time.Minute))
+	assert.Zero(t, n.logs.FilterMessageSnippet("Dry run, not sent").Len())
+	assert.Zero(t, sink.LogRecordCount())
+}

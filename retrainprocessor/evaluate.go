@@ -153,7 +153,11 @@ func (p *retrainProcessor) step(ctx context.Context, m *model, now time.Time) st
 	}
 	d = e.touch(m.key)
 	d.st = st
-	if j != nil {
+	switch {
+	case j != nil && p.cfg.Strategy.DryRun: // decided, logged and counted; nothing leaves
+		p.telemetry.ProcessorRetrainJobsDryRun.Add(ctx, 1)
+		e.fired = append(e.fired, j)
+	case j != nil:
 		p.enqueue(ctx, d, j)
 		e.fired = append(e.fired, j)
 	}
@@ -297,6 +301,14 @@ func (p *retrainProcessor) newJob(m *model, now time.Time) (*outboxJob, error) {
 // maxFiredLines bounds the log lines one tick writes about its jobs.
 const maxFiredLines = 5
 
+// dryRunPrefix starts the decision log lines of a dry run.
+func (p *retrainProcessor) dryRunPrefix() string {
+	if p.cfg.Strategy.DryRun {
+		return "Dry run, not sent: "
+	}
+	return ""
+}
+
 // logFired logs this tick's jobs, each one named: a line per job when they are few, else the
 // jobs listed in at most maxFiredLines lines. A decision is rare and must always be logged, but
 // the collector's log sampling keeps only the first lines of a message in each period (10 per
@@ -307,7 +319,7 @@ func (p *retrainProcessor) logFired(now time.Time) {
 	n := len(e.fired)
 	if n <= maxFiredLines {
 		for _, j := range e.fired {
-			p.logger.Info(fmt.Sprintf("Model needs retraining: %s (job %s)", modelName(j.key), j.id),
+			p.logger.Info(fmt.Sprintf("%sModel needs retraining: %s (job %s)", p.dryRunPrefix(), modelName(j.key), j.id),
 				zap.String("job_id", j.id), zap.String("model", j.key.model),
 				zap.String("version", j.key.version), zap.Strings("reasons", j.reasons))
 		}
@@ -316,7 +328,7 @@ func (p *retrainProcessor) logFired(now time.Time) {
 		parts := (n + per - 1) / per
 		for part, from := 1, 0; from < n; part, from = part+1, from+per {
 			jobs := slices.Clone(e.fired[from:min(from+per, n)]) // the logger may encode it later
-			p.logger.Info(fmt.Sprintf("Models need retraining: %d jobs at %s (part %d of %d)", n,
+			p.logger.Info(fmt.Sprintf("%sModels need retraining: %d jobs at %s (part %d of %d)", p.dryRunPrefix(), n,
 				now.UTC().Format(time.RFC3339Nano), part, parts),
 				zap.Int("jobs", len(jobs)), zap.Array("retrain_jobs", firedJobs(jobs)))
 		}

@@ -178,6 +178,10 @@ func (p *retrainProcessor) startOnce(ctx context.Context, host component.Host) e
 			"service::pipelines::logs/retrain: {receivers: [nop], processors: [%s], exporters: [retrain]}",
 			p.id, errNoLogsPipeline, p.id)
 	}
+	if p.cfg.Strategy.DryRun {
+		p.logger.Warn("strategy::dry_run is on: models are evaluated, decisions logged and counted " +
+			"(jobs_dry_run) and cooldowns started, and no RetrainJob leaves this processor")
+	}
 	if p.cfg.Storage == nil {
 		p.logger.Warn("No storage configured: decision state is kept in memory only, so a restart " +
 			"forgets cooldowns and pending `for` streaks (a degraded model gets a second job) and loses " +

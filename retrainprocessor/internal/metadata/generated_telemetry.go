@@ -32,6 +32,7 @@ type TelemetryBuilder struct {
 	ProcessorRetrainEvaluationDuration metric.Float64Histogram
 	ProcessorRetrainEvaluations        metric.Int64Counter
 	ProcessorRetrainJobsDropped        metric.Int64Counter
+	ProcessorRetrainJobsDryRun         metric.Int64Counter
 	ProcessorRetrainJobsEmitted        metric.Int64Counter
 	ProcessorRetrainJobsFailed         metric.Int64Counter
 	ProcessorRetrainJobsSuppressed     metric.Int64Counter
@@ -103,6 +104,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	builder.ProcessorRetrainJobsDropped, err = builder.meter.Int64Counter(
 		"otelcol_processor_retrain_jobs_dropped",
 		metric.WithDescription("RetrainJobs dropped without reaching every logs pipeline, by reason; each is also named in an error log line. [Alpha]"),
+		metric.WithUnit("{job}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorRetrainJobsDryRun, err = builder.meter.Int64Counter(
+		"otelcol_processor_retrain_jobs_dry_run",
+		metric.WithDescription("RetrainJobs a dry run (strategy::dry_run) decided and did not send. [Alpha]"),
 		metric.WithUnit("{job}"),
 	)
 	errs = errors.Join(errs, err)

@@ -25,6 +25,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ProcessorRetrainEvaluationDuration.Record(context.Background(), 1)
 	tb.ProcessorRetrainEvaluations.Add(context.Background(), 1)
 	tb.ProcessorRetrainJobsDropped.Add(context.Background(), 1)
+	tb.ProcessorRetrainJobsDryRun.Add(context.Background(), 1)
 	tb.ProcessorRetrainJobsEmitted.Add(context.Background(), 1)
 	tb.ProcessorRetrainJobsFailed.Add(context.Background(), 1)
 	tb.ProcessorRetrainJobsSuppressed.Add(context.Background(), 1)
@@ -47,6 +48,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorRetrainJobsDropped(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorRetrainJobsDryRun(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorRetrainJobsEmitted(t, testTel,
