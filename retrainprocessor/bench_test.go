@@ -44,6 +44,9 @@ var benchStart = t0.Add(-time.Hour)
 func benchConfig() *Config {
 	cfg := testConfig()
 	cfg.MaxModels = 1 << 20
+	// The health metrics are pdata built per model at every tick; BenchmarkTickHealth measures
+	// them. The other figures are the evaluation's own, as before the health metrics.
+	cfg.HealthMetrics.Enabled = false
 	return cfg
 }
 
@@ -721,6 +724,24 @@ func fillModels(tb testing.TB, bp *benchProcessor, n, signals int) {
 
 // BenchmarkTick is one evaluation tick over every model, each with a full window of all three
 // signals: summaries, observers and the strategy; healthy models, so no job is emitted.
+// BenchmarkTickHealth is BenchmarkTick/models=1000 with the health metrics built and handed to a
+// nop consumer; the baseline is BenchmarkTick/models=1000 in the same run.
+func BenchmarkTickHealth(b *testing.B) {
+	const models = 1000
+	cfg := benchConfig()
+	cfg.HealthMetrics.Enabled = true
+	bp := newBenchProcessor(b, cfg, t0)
+	fillModels(b, bp, models, withAll)
+	ctx := context.Background()
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		bp.p.evaluate(ctx, t0)
+		n++
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(n*models), "ns/model")
+}
+
 func BenchmarkTick(b *testing.B) {
 	for _, models := range []int{1000, 100000} {
 		b.Run(fmt.Sprintf("models=%d", models), func(b *testing.B) {

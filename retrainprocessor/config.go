@@ -46,6 +46,10 @@ type Config struct {
 	// Score is a histogram of prediction scores in [0, 1], for the drift observers.
 	Score SignalConfig `mapstructure:"score"`
 
+	// HealthMetrics are gauges per model and statistic appended to the metrics pipelines at each
+	// evaluation.
+	HealthMetrics HealthMetricsConfig `mapstructure:"health_metrics"`
+
 	Observers ObserversConfig  `mapstructure:"observers"`
 	Strategy  StrategyConfig   `mapstructure:"strategy"`
 	Overrides []OverrideConfig `mapstructure:"overrides"`
@@ -116,6 +120,12 @@ func (obs ObserversConfig) Marshal(conf *confmap.Conf) error {
 
 func unknownObserver(name string) error {
 	return fmt.Errorf("unknown observer %q (known: %s)", name, strings.Join(observer.Names(), ", "))
+}
+
+// HealthMetricsConfig turns the health metrics on or off.
+type HealthMetricsConfig struct {
+	Enabled bool `mapstructure:"enabled"`
+	_       struct{}
 }
 
 // StrategyConfig decides when flagged observers become a job.
@@ -198,6 +208,7 @@ func createDefaultConfig() component.Config {
 		Throughput:         SignalConfig{Metric: "ml.model.predictions"},
 		Accuracy:           SignalConfig{Metric: "ml.model.accuracy"},
 		Score:              SignalConfig{Metric: "ml.model.score"},
+		HealthMetrics:      HealthMetricsConfig{Enabled: true},
 		Observers:          defaultObservers(),
 		Strategy:           StrategyConfig{Vote: strategy.VoteAny.String(), For: 0, Cooldown: 30 * time.Minute},
 	}

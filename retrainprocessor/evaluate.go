@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
@@ -48,6 +49,11 @@ type evaluator struct {
 	abstained [][observerOutcomes]int64
 	// fired are this tick's jobs, for the log.
 	fired []*outboxJob
+	// verdict and st are the last stepped model's verdict and the strategy state it was left in.
+	verdict strategy.Verdict
+	st      strategy.State
+	// health is this tick's health metrics (health.go).
+	health pmetric.Metrics
 }
 
 func (e *evaluator) init() {
@@ -69,8 +75,17 @@ func (p *retrainProcessor) evaluate(ctx context.Context, now time.Time) {
 
 	e.models = p.models.snapshot(e.models[:0])
 	var evicted, suppressed int64
+	healthOn := p.healthOn()
+	if healthOn {
+		e.health = pmetric.NewMetrics()
+	}
 	for _, m := range e.models {
+		var res pmetric.ResourceMetrics
 		m.mu.Lock()
+		if healthOn {
+			res = e.health.ResourceMetrics().AppendEmpty()
+			m.resource.CopyTo(res.Resource().Attributes())
+		}
 		m.window.Summarize(end, &e.summary)
 		m.streams.evict(oldest)
 		m.refresh = true
@@ -83,8 +98,12 @@ func (p *retrainProcessor) evaluate(ctx context.Context, now time.Time) {
 		}
 		m.mu.Unlock()
 
-		if p.step(ctx, m, now) == strategy.Suppressed {
+		dec := p.step(ctx, m, now)
+		if dec == strategy.Suppressed {
 			suppressed++
+		}
+		if healthOn {
+			p.appendHealth(res, dec, now)
 		}
 	}
 	clear(e.models) // drop references so evicted models can be collected
@@ -111,6 +130,9 @@ func (p *retrainProcessor) evaluate(ctx context.Context, now time.Time) {
 	// The outbox, and so every fired job, is in storage before any pipeline sees a job.
 	p.flush(ctx, now)
 	p.handOff(ctx, now)
+	if healthOn {
+		p.sendHealth(ctx)
+	}
 	tb.ProcessorRetrainEvaluationDuration.Record(ctx, time.Since(began).Seconds())
 }
 
@@ -119,6 +141,7 @@ func (p *retrainProcessor) evaluate(ctx context.Context, now time.Time) {
 func (p *retrainProcessor) step(ctx context.Context, m *model, now time.Time) strategy.Decision {
 	e := &p.eval
 	v := p.verdict(m, now.UnixNano())
+	e.verdict, e.st = v, strategy.State{}
 	d, tracked := e.decisions[m.key]
 	if !tracked && v != strategy.Holds {
 		return strategy.Quiet // nothing to remember
@@ -128,6 +151,7 @@ func (p *retrainProcessor) step(ctx context.Context, m *model, now time.Time) st
 		st = d.st
 	}
 	dec := p.strategy.Decide(&st, now, v)
+	defer func() { e.st = st }() // the state the model is left in, for its health
 	var j *outboxJob
 	if dec == strategy.Fire {
 		var err error
@@ -201,7 +225,7 @@ func (p *retrainProcessor) verdict(m *model, end int64) strategy.Verdict {
 			}
 			continue
 		}
-		e.findings = append(e.findings, namedFinding{name: o.Name(), Finding: f})
+		e.findings = append(e.findings, namedFinding{name: o.Name(), gauge: o.gauge, Finding: f})
 		if f.Flagged {
 			flagged++
 			e.reasons = append(e.reasons, o.Name())
@@ -233,7 +257,8 @@ func (p *retrainProcessor) unresolved(m *model, name string, f *observer.Finding
 
 // namedFinding is an observer's finding with the observer's name.
 type namedFinding struct {
-	name string
+	name  string
+	gauge *observer.Gauge
 	observer.Finding
 }
 

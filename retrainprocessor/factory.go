@@ -69,6 +69,7 @@ func (f *factory) createMetrics(ctx context.Context, set processor.Settings, cfg
 	if err != nil {
 		return nil, err
 	}
+	p.addMetricsConsumer(next)
 	return &metricsProcessor{Metrics: mp, shared: p}, nil
 }
 

@@ -54,6 +54,8 @@ type retrainProcessor struct {
 
 	// logs are the next consumers of every logs pipeline the processor is in; set before Start.
 	logs []consumer.Logs
+	// metrics are the next consumers of every metrics pipeline, which get the health metrics.
+	metrics []consumer.Metrics
 
 	// evalMu serialises evaluations; eval is only touched under it.
 	evalMu sync.Mutex
@@ -126,6 +128,8 @@ const observerOutcomes = int(observer.Outcomes)
 type evalObserver struct {
 	observer.Observer
 	id int
+	// gauge is the observer's health metric.
+	gauge *observer.Gauge
 }
 
 func (p *retrainProcessor) withIDs(obs []observer.Observer, ids map[string]int) []evalObserver {
@@ -142,9 +146,16 @@ func (p *retrainProcessor) withIDs(obs []observer.Observer, ids map[string]int) 
 			}
 			p.abstainAttrs = append(p.abstainAttrs, sets)
 		}
-		out[i] = evalObserver{Observer: o, id: id}
+		k, _ := observer.Lookup(o.Name())
+		out[i] = evalObserver{Observer: o, id: id, gauge: &k.Gauge}
 	}
 	return out
+}
+
+func (p *retrainProcessor) addMetricsConsumer(next consumer.Metrics) {
+	p.lifeMu.Lock()
+	p.metrics = append(p.metrics, next)
+	p.lifeMu.Unlock()
 }
 
 func (p *retrainProcessor) addLogsConsumer(next consumer.Logs) {

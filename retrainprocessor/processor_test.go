@@ -139,9 +139,16 @@ func TestJobFromSDKLikeCumulativeHistograms(t *testing.T) {
 	assert.Equal(t, plog.SeverityNumberWarn, lr.SeverityNumber())
 	assert.Equal(t, metadata.ScopeName, h.logs.AllLogs()[0].ResourceLogs().At(0).ScopeLogs().At(0).Scope().Name())
 
-	// Every request reached the metrics pipeline exactly as sent.
+	// Every request reached the metrics pipeline exactly as sent, and the evaluation appended the
+	// health metrics: one resource per model, whose gauges are the evidence of the same tick.
 	got2 := h.metrics.AllMetrics()
-	require.Len(t, got2, len(sent))
+	require.Len(t, got2, len(sent)+1)
+	health := healthByModel(t, got2[len(sent)])
+	assert.Equal(t, map[string]float64{
+		"retrain.model.latency{statistic=p99}": 100 + 150*0.99,
+		"retrain.model.accuracy":               0.9,
+		"retrain.model.state{state=cooldown}":  1,
+	}, roundGauges(health["fraud-detector"]), "the job's model, in cooldown after it")
 	m := &pmetric.ProtoMarshaler{}
 	for i := range sent {
 		want, err := m.MarshalMetrics(sent[i])
@@ -557,7 +564,9 @@ func TestTickerEvaluatesOnAlignedTicks(t *testing.T) {
 }
 
 func TestIngestDoesNotWaitForEvaluation(t *testing.T) {
-	h := newHarness(t, testConfig(), t0)
+	cfg := testConfig()
+	cfg.HealthMetrics.Enabled = false // the sink counts the requests sent
+	h := newHarness(t, cfg, t0)
 	apps := make([]*app, 50)
 	for i := range apps {
 		apps[i] = newApp("svc", "model-"+string(rune('a'+i%26))+string(rune('a'+i/26)), "", t0.Add(-time.Hour))

@@ -60,13 +60,23 @@ type Kind struct {
 	Defaults map[string]string
 	// Default returns a new Config holding the observer's defaults.
 	Default func() Config
+	// Gauge is the health metric the processor emits with the observer's statistic at every
+	// evaluation that judged it.
+	Gauge Gauge
+}
+
+// Gauge names a health metric: retrain.model.<Name> in Unit, with a statistic attribute when
+// ByStatistic (p99, psi).
+type Gauge struct {
+	Name, Unit  string
+	ByStatistic bool
 }
 
 var kinds []Kind
 
 // register adds k to the registry; observer files call it from init.
 func register(k Kind) {
-	if k.Name == "" || k.Default == nil || len(k.Needs) == 0 {
+	if k.Name == "" || k.Default == nil || len(k.Needs) == 0 || k.Gauge.Name == "" {
 		panic("observer: incomplete Kind " + k.Name)
 	}
 	if _, dup := Lookup(k.Name); dup {
