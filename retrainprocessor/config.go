@@ -138,7 +138,7 @@ type StrategyConfig struct {
 	Cooldown time.Duration `mapstructure:"cooldown"`
 	// DryRun decides, logs and counts as usual, starts cooldowns, and sends no job.
 	DryRun bool `mapstructure:"dry_run"`
-	_        struct{}
+	_      struct{}
 }
 
 // OverrideConfig replaces observer settings for one model: under each observer's name, the keys
