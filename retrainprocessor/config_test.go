@@ -41,6 +41,7 @@ func TestLoadConfig(t *testing.T) {
 	full.Throughput = SignalConfig{Metric: ""}
 	full.Accuracy = SignalConfig{Metric: "inference.accuracy"}
 	full.Score = SignalConfig{Metric: "inference.score"}
+	full.HealthMetrics.Enabled = false
 	threshold := 0.12
 	*observerConfig[*observer.PredictionDriftConfig](t, full, "prediction_drift") = observer.PredictionDriftConfig{
 		Enabled: true, Statistic: "js", Threshold: &threshold, ReferenceMode: "trailing", ReferenceWindow: 30 * time.Minute, MinSamples: 1000, Bins: 20,
