@@ -11,6 +11,7 @@ import (
 
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/observer"
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/strategy"
+	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/window"
 )
 
 // Config is the retrain processor's configuration. Keys and defaults are the public contract
@@ -338,6 +339,13 @@ func (cfg *Config) validateObservers(prefix string, obs ObserversConfig) []error
 		}
 		key := prefix + "::" + k.Name
 		errs = append(errs, c.Validate(key)...)
+		if r, ok := c.(observer.Referencer); ok && r.Reference().Trailing && cfg.Window > 0 &&
+			r.Reference().Window > (window.MaxScoreSlots-1)*cfg.Window {
+			// The score ring keeps the window and the trailing reference in slots no wider
+			// than the window.
+			errs = append(errs, fmt.Errorf("%s::reference_window must be at most %d windows (%s) for a trailing reference (got %s); use a longer window or reference: pinned",
+				key, window.MaxScoreSlots-1, (window.MaxScoreSlots-1)*cfg.Window, r.Reference().Window))
+		}
 		var missing []string
 		for _, s := range k.Needs {
 			if cfg.signal(s).Metric != "" {

@@ -164,6 +164,21 @@ func TestValidateRejectsBadValues(t *testing.T) {
 	}
 }
 
+func TestAnOverrideOfAnOptionalKeyLeavesTheTopLevelAlone(t *testing.T) {
+	cfg := NewFactory().CreateDefaultConfig().(*Config)
+	conf := confmap.NewFromStringMap(map[string]any{
+		"observers": map[string]any{"prediction_drift": map[string]any{"enabled": true, "threshold": 0.2}},
+		"overrides": []any{map[string]any{"model": "a", "prediction_drift": map[string]any{"threshold": 0.9}}},
+	})
+	require.NoError(t, conf.Unmarshal(cfg))
+	require.NoError(t, cfg.Validate())
+	merged, err := cfg.observersFor(cfg.Overrides[0])
+	require.NoError(t, err)
+	assert.Equal(t, 0.9, *merged.get("prediction_drift").(*observer.PredictionDriftConfig).Threshold)
+	assert.Equal(t, 0.2, *cfg.Observers.get("prediction_drift").(*observer.PredictionDriftConfig).Threshold,
+		"the top level keeps its threshold")
+}
+
 func TestUnmarshalRejectsUnknownObserversAndKeys(t *testing.T) {
 	tests := []struct {
 		name string

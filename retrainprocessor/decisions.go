@@ -26,9 +26,11 @@ type decision struct {
 	// heldWritten is st.HeldAt as last written.
 	heldWritten time.Time
 	// ref is the pinned score reference (references.go), refSeen when its model last had one
-	// compared: in memory only, restarted at Start.
+	// compared, kept with it (written at most once a day, so retention survives restarts).
 	ref     *window.ScoreSum
 	refSeen time.Time
+	// refSeenWritten is refSeen as last written.
+	refSeenWritten time.Time
 }
 
 func (d *decision) idle(now time.Time) bool {
@@ -40,7 +42,7 @@ func (d *decision) record(k modelKey) state.Record {
 		Model: k.model, ModelVersion: k.version,
 		PendingSince: d.st.PendingSince, HeldAt: d.st.HeldAt, CooldownUntil: d.st.CooldownUntil,
 		LastJobID: d.st.LastJobID, LastJobAt: d.st.LastJobAt,
-		Reference: referenceRecord(d.ref),
+		Reference: referenceRecord(d.ref, d.refSeen),
 	}
 	for _, j := range d.jobs {
 		r.Outbox = append(r.Outbox, j.record())
@@ -99,7 +101,7 @@ func (p *retrainProcessor) flush(ctx context.Context, now time.Time) {
 			continue
 		}
 		ops = append(ops, storage.SetOperation(key, b))
-		d.heldWritten = d.st.HeldAt
+		d.heldWritten, d.refSeenWritten = d.st.HeldAt, d.refSeen
 		if !d.stored {
 			d.stored, indexChanged = true, true
 			added = append(added, d)
@@ -179,7 +181,14 @@ func (p *retrainProcessor) restore(ctx context.Context) {
 		d := &decision{stored: true, st: strategy.State{
 			PendingSince: r.PendingSince, HeldAt: r.HeldAt, CooldownUntil: r.CooldownUntil,
 			LastJobID: r.LastJobID, LastJobAt: r.LastJobAt,
-		}, ref: restoreReference(r.Reference), refSeen: p.now()}
+		}, ref: restoreReference(r.Reference)}
+		if d.ref != nil {
+			d.refSeen = r.Reference.Seen
+			if d.refSeen.IsZero() { // written before the field existed
+				d.refSeen = p.now()
+			}
+			d.refSeenWritten = d.refSeen
+		}
 		for _, rj := range r.Outbox {
 			j, err := p.restoreJob(k, rj)
 			if err != nil {

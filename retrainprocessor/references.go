@@ -23,6 +23,10 @@ import (
 // a version retired this long ago will not come back to be compared.
 const referenceRetention = 7 * 24 * time.Hour
 
+// referenceSeenEvery is how often the time a reference was last seen is written: its retention
+// is measured from it, within a day.
+const referenceSeenEvery = 24 * time.Hour
+
 // building is a pinned reference under construction.
 type building struct {
 	sum window.ScoreSum
@@ -68,13 +72,25 @@ func (p *retrainProcessor) summarizeScores(m *model, now time.Time) {
 func (p *retrainProcessor) pinned(m *model, ref *observer.Reference, start, end int64, now time.Time) *window.ScoreSum {
 	e := &p.eval
 	if d := e.decisions[m.key]; d != nil && d.ref != nil {
-		if kind := m.scores.Kind(); kind == window.KindNone || sameLayout(d.ref, kind, m.scores.Bounds()) {
+		h := d.ref.Histogram()
+		kind := m.scores.Kind()
+		switch {
+		case h.Count < ref.MinSamples || h.End-h.Start < int64(ref.Window):
+			// Stored under other settings (min_samples or reference_window raised since).
+			p.logger.Info("The stored drift reference holds fewer scores or a shorter span than the config asks; pinning a new one",
+				zap.String("model", m.key.model), zap.String("version", m.key.version),
+				zap.Uint64("samples", h.Count), zap.Duration("span", time.Duration(h.End-h.Start)))
+		case kind == window.KindNone || sameLayout(d.ref, kind, m.scores.Bounds()):
 			d.refSeen = now
+			if now.Sub(d.refSeenWritten) >= referenceSeenEvery { // so a restart keeps the retention
+				e.touch(m.key)
+			}
 			return d.ref
+		default:
+			p.logger.Info("The score histogram's buckets changed; pinning a new drift reference",
+				zap.String("model", m.key.model), zap.String("version", m.key.version),
+				zap.Float64s("reference_bounds", h.Bounds), zap.Float64s("bounds", m.scores.Bounds()))
 		}
-		p.logger.Info("The score histogram's buckets changed; pinning a new drift reference",
-			zap.String("model", m.key.model), zap.String("version", m.key.version),
-			zap.Float64s("reference_bounds", d.ref.Histogram().Bounds), zap.Float64s("bounds", m.scores.Bounds()))
 		d.ref = nil
 		e.touch(m.key)
 	}
@@ -90,14 +106,14 @@ func (p *retrainProcessor) pinned(m *model, ref *observer.Reference, start, end 
 		b.sum.Reset()
 		m.scores.AddTo(start, end, &b.sum)
 	}
-	b.through = end
+	b.through = m.scores.Edge(end) // the slot holding end is not complete yet: it comes next time
 	h := b.sum.Histogram()
 	if h.Count < ref.MinSamples || h.End-h.Start < int64(ref.Window) {
 		return nil
 	}
 	delete(e.building, m.key)
 	d := e.touch(m.key)
-	d.ref, d.refSeen = &b.sum, now
+	d.ref, d.refSeen, d.refSeenWritten = &b.sum, now, now
 	p.logger.Info("Pinned the drift reference of a model", zap.String("model", m.key.model),
 		zap.String("version", m.key.version), zap.Uint64("samples", h.Count),
 		zap.Time("start", time.Unix(0, h.Start).UTC()), zap.Time("end", time.Unix(0, h.End).UTC()))
@@ -113,14 +129,14 @@ func sameLayout(ref *window.ScoreSum, kind window.Kind, bounds []float64) bool {
 	return kind == window.KindExplicit && slices.Equal(h.Bounds, bounds)
 }
 
-// referenceRecord is a pinned reference as storage keeps it.
-func referenceRecord(ref *window.ScoreSum) *state.Reference {
+// referenceRecord is a pinned reference as storage keeps it, last seen at seen.
+func referenceRecord(ref *window.ScoreSum, seen time.Time) *state.Reference {
 	if ref == nil {
 		return nil
 	}
 	h := ref.Histogram()
 	return &state.Reference{
-		Start: time.Unix(0, h.Start).UTC(), End: time.Unix(0, h.End).UTC(), Count: h.Count,
+		Start: time.Unix(0, h.Start).UTC(), End: time.Unix(0, h.End).UTC(), Count: h.Count, Seen: seen.UTC(),
 		Bounds: h.Bounds, Exponential: h.Exponential, Scale: h.Scale, Offset: h.Offset, Zero: h.Zero,
 		Counts: h.Counts,
 	}

@@ -32,6 +32,21 @@ func (p *retrainProcessor) ingestScore(sc *scratch, m *model, metric pmetric.Met
 	}
 }
 
+// aboveOne reports whether a bucket whose lower bound is 1 or more, holding only scores above 1,
+// has a count: bucket i covers (bounds[i-1], bounds[i]].
+func aboveOne(bounds []float64, counts []uint64) bool {
+	for i := len(bounds) - 1; i >= 0 && bounds[i] >= 1; i-- {
+		if counts[i+1] > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// maxScoreBuckets bounds the buckets of a score histogram point: a ring slot keeps one count per
+// bucket, and the drift statistics merge them into at most bins (default 10) anyway.
+const maxScoreBuckets = 256
+
 // scoreRange reports whether a point's min and max, where it has them, lie in [0, 1].
 func scoreRange(hasMin bool, lo float64, hasMax bool, hi float64) bool {
 	return (!hasMin || lo >= 0) && (!hasMax || hi <= 1)
@@ -45,6 +60,10 @@ func (p *retrainProcessor) ingestScoreHistogram(sc *scratch, m *model, dp pmetri
 	if !p.hasBuckets(sc, dp, signalScore) {
 		return
 	}
+	if dp.BucketCounts().Len() > maxScoreBuckets {
+		sc.skipped[reasonOverMaxBucketsPerPoint]++
+		return
+	}
 	bounds, counts := dp.ExplicitBounds(), dp.BucketCounts()
 	held := m.scores.Bounds()
 	if !sameBounds(bounds, 1, held) {
@@ -56,9 +75,7 @@ func (p *retrainProcessor) ingestScoreHistogram(sc *scratch, m *model, dp pmetri
 	var total uint64
 	var ok bool
 	sc.counts, total, ok = copyCounts(sc.counts, counts)
-	last := len(held)
-	if !ok || total != dp.Count() || (len(held) > 0 && held[len(held)-1] >= 1 && sc.counts[last] > 0) {
-		// The overflow bucket above a bound of 1 or more holds only scores above 1.
+	if !ok || total != dp.Count() || aboveOne(held, sc.counts) {
 		sc.skipped[reasonBadValue]++
 		return
 	}

@@ -271,6 +271,12 @@ func TestScoresOutsideTheUnitIntervalAreBadValues(t *testing.T) {
 			dp.BucketCounts().FromRaw([]uint64{1, 1, 1})
 			dp.SetCount(3)
 		}},
+		{"a count in a finite bucket above 1", func(dp pmetric.HistogramDataPoint) {
+			dp.RemoveMax()
+			dp.ExplicitBounds().FromRaw([]float64{0.5, 1, 2})
+			dp.BucketCounts().FromRaw([]uint64{1, 1, 5, 0})
+			dp.SetCount(7)
+		}},
 		{"a negative bound", func(dp pmetric.HistogramDataPoint) {
 			dp.ExplicitBounds().FromRaw([]float64{-0.5, 0.5})
 			dp.BucketCounts().FromRaw([]uint64{0, 1, 1})
@@ -317,4 +323,107 @@ func TestExponentialScoresAboveOneAreBadValues(t *testing.T) {
 	metadatatest.AssertEqualProcessorRetrainDataPoints(t, h.tel, []metricdata.DataPoint[int64]{
 		{Value: 1, Attributes: attribute.NewSet(attribute.String("signal", "score"))},
 	}, metricdatatest.IgnoreTimestamp())
+}
+
+func TestScoreHistogramsOfTooManyBucketsAreSkipped(t *testing.T) {
+	h := newHarness(t, driftConfig(t, "estimated_accuracy"), t0)
+	a := newScoreApp("churn", "", t0.Add(-time.Hour))
+	a.bounds = make([]float64, maxScoreBuckets) // one bucket more than a score point may have
+	for i := range a.bounds {
+		a.bounds[i] = float64(i+1) / float64(maxScoreBuckets+1)
+	}
+	a.counts = make([]uint64, maxScoreBuckets+1)
+	a.counts[3], a.total = 5, 5
+	h.consume(a.export(t0))
+	metadatatest.AssertEqualProcessorRetrainDataPointsSkipped(t, h.tel, []metricdata.DataPoint[int64]{
+		{Value: 1, Attributes: attribute.NewSet(attribute.String("reason", "over_max_buckets_per_point"))},
+	}, metricdatatest.IgnoreTimestamp())
+}
+
+// serveEvery has a export shape every 10 s over (from, until] and evaluates at every multiple of
+// interval, as the ticker would.
+func serveEvery(n *node, a *scoreApp, shape []uint64, interval time.Duration, from, until time.Time) {
+	for ts := from.Add(10 * time.Second); !ts.After(until); ts = ts.Add(10 * time.Second) {
+		n.clock.set(ts)
+		a.serve(shape, 1)
+		n.p.ingest(context.Background(), a.export(ts))
+		if ts.Truncate(interval).Equal(ts) {
+			n.p.evaluate(context.Background(), ts)
+		}
+	}
+}
+
+func TestAPinnedReferenceFreezesWhenSlotsAreNotOnTicks(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(cfg *Config)
+	}{
+		{"a window of more than 64 intervals", func(cfg *Config) {
+			cfg.Window, cfg.EvaluationInterval = time.Hour, 30*time.Second // slots of 56.25 s
+		}},
+		{"another model's long trailing reference widens the slots", func(cfg *Config) {
+			cfg.Overrides = []OverrideConfig{override("other", map[string]map[string]any{
+				"prediction_drift": {"reference": "trailing", "reference_window": "20h"},
+			})}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg := driftConfig(t, "prediction_drift")
+			tt.change(cfg)
+			n := startNode(t, cfg, nodeOptions{now: t0})
+			require.NotEqual(t, int64(0), int64(cfg.EvaluationInterval)%n.p.scoreLayout.Width, "the slots are not on the ticks")
+			a := newScoreApp("churn", "", t0.Add(-time.Hour))
+			serveEvery(n, a, steady, cfg.EvaluationInterval, t0, t0.Add(cfg.Window+30*time.Minute))
+			assert.Equal(t, 1, n.logs.FilterMessage("Pinned the drift reference of a model").Len())
+		})
+	}
+}
+
+func TestATrailingReferenceLongerThanTheRingCanHoldIsRefused(t *testing.T) {
+	cfg := driftConfig(t, "prediction_drift")
+	cfg.Overrides = []OverrideConfig{override("other", map[string]map[string]any{
+		"prediction_drift": {"reference": "trailing", "reference_window": "24h"},
+	})}
+	assert.ErrorContains(t, cfg.Validate(),
+		"overrides[0]::prediction_drift::reference_window must be at most 255 windows (21h15m0s) for a trailing reference (got 24h0m0s)")
+}
+
+func TestAStoredReferenceBelowARaisedMinSamplesIsPinnedAgain(t *testing.T) {
+	dir := t.TempDir()
+	a := newScoreApp("churn", "3", t0.Add(-time.Hour))
+	n := startNode(t, driftConfig(t, "prediction_drift"), nodeOptions{dir: dir, now: t0})
+	serveScores(n, a, steady, 1, t0, t0.Add(12*time.Minute))
+	require.Equal(t, 1, n.logs.FilterMessage("Pinned the drift reference of a model").Len())
+	n.stop()
+
+	cfg := driftConfig(t, "prediction_drift")
+	observerConfig[*observer.PredictionDriftConfig](t, cfg, "prediction_drift").MinSamples = 10000
+	n = startNode(t, cfg, nodeOptions{dir: dir, now: t0.Add(13 * time.Minute)})
+	serveScores(n, a, steady, 2, t0.Add(13*time.Minute), t0.Add(40*time.Minute))
+	assert.Equal(t, 1, n.logs.FilterMessageSnippet("fewer scores or a shorter span than the config asks").Len())
+	assert.Equal(t, 1, n.logs.FilterMessage("Pinned the drift reference of a model").Len(), "a reference of 10000 scores")
+}
+
+func TestAReferenceIsForgottenAWeekAfterItsModelWasLastSeenAcrossRestarts(t *testing.T) {
+	dir := t.TempDir()
+	a := newScoreApp("churn", "3", t0.Add(-time.Hour))
+	n := startNode(t, driftConfig(t, "prediction_drift"), nodeOptions{dir: dir, now: t0})
+	serveScores(n, a, steady, 1, t0, t0.Add(12*time.Minute))
+	require.Equal(t, 1, n.logs.FilterMessage("Pinned the drift reference of a model").Len())
+	n.stop()
+	key := modelKey{model: "churn", version: "3"}
+	// The model sends nothing more; the collector restarts every few days.
+	for _, day := range []int{3, 6} {
+		at := t0.Add(time.Duration(day) * 24 * time.Hour)
+		n = startNode(t, driftConfig(t, "prediction_drift"), nodeOptions{dir: dir, now: at})
+		n.p.evaluate(context.Background(), at)
+		require.NotNil(t, n.p.eval.decisions[key], "day %d: kept", day)
+		n.stop()
+	}
+	at := t0.Add(8 * 24 * time.Hour)
+	n = startNode(t, driftConfig(t, "prediction_drift"), nodeOptions{dir: dir, now: at})
+	n.p.evaluate(context.Background(), at)
+	n.p.evaluate(context.Background(), at.Add(time.Minute))
+	assert.Nil(t, n.p.eval.decisions[key], "forgotten a week after it was last seen, restarts or not")
 }

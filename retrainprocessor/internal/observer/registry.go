@@ -109,12 +109,21 @@ func Names() []string {
 }
 
 // Clone returns a copy of c, so an override can be applied to it without changing c. Configs
-// are flat structs of values: a shallow copy is a copy.
+// are flat structs of values and pointers to values (an optional key): those pointed to are
+// copied too, or decoding an override into the copy would write through them into c.
 func Clone(c Config) Config {
-	v := reflect.ValueOf(c)
-	cp := reflect.New(v.Elem().Type())
-	cp.Elem().Set(v.Elem())
-	return cp.Interface().(Config)
+	v := reflect.ValueOf(c).Elem()
+	cp := reflect.New(v.Type()).Elem()
+	cp.Set(v)
+	for i := 0; i < cp.NumField(); i++ {
+		f := cp.Field(i)
+		if f.Kind() == reflect.Pointer && !f.IsNil() && f.CanSet() {
+			p := reflect.New(f.Type().Elem())
+			p.Elem().Set(f.Elem())
+			f.Set(p)
+		}
+	}
+	return cp.Addr().Interface().(Config)
 }
 
 // KeyDoc is one config key of an observer, for the README's table.

@@ -59,8 +59,10 @@ type Record struct {
 // Reference is a pinned score histogram: explicit counts over Bounds, or exponential buckets
 // (Counts[i] is bucket index Offset+i at Scale) and a zero count.
 type Reference struct {
-	Start       time.Time `json:"start"`
-	End         time.Time `json:"end"`
+	Start time.Time `json:"start"`
+	End   time.Time `json:"end"`
+	// Seen is when its (model, version) last had scores compared with it, within a day.
+	Seen        time.Time `json:"seen,omitzero"`
 	Count       uint64    `json:"count"`
 	Bounds      []float64 `json:"bounds,omitempty"`
 	Exponential bool      `json:"exponential,omitempty"`

@@ -8,7 +8,9 @@ import (
 )
 
 // MaxScoreSlots bounds the slots of a score ring. A ring covering a window and a trailing
-// reference with more slots than this gets wider slots, and its edges are approximate to one of them.
+// reference with more slots than this gets wider slots, never wider than the window, and its
+// edges are approximate to one of them. A trailing reference of more than MaxScoreSlots-1
+// windows would need more: config validation refuses it.
 const MaxScoreSlots = 256
 
 // ScoreLayout is the geometry of the score rings: the window's slots and, for a trailing drift
@@ -17,10 +19,15 @@ func ScoreLayout(l Layout, window, reference time.Duration) Layout {
 	total := int64(window + reference)
 	width := l.Width
 	if n := (total + width - 1) / width; n > MaxScoreSlots {
-		width *= (n + MaxScoreSlots - 1) / MaxScoreSlots
+		k := (n + MaxScoreSlots - 1) / MaxScoreSlots
+		k = max(1, min(k, int64(window)/width)) // a slot wider than the window would never fit in it
+		width *= k
 	}
 	return Layout{Width: width, Span: (total + width - 1) / width}
 }
+
+// Edge is t rounded down to the edge of its slot.
+func (s *Scores) Edge(t int64) int64 { return t - t%s.layout.Width }
 
 // Scores is one model's ring of score histograms, one per slot. It holds one kind of histogram
 // (explicit with one set of bounds, or exponential) at a time. It is not safe for concurrent use:
@@ -227,10 +234,10 @@ func (s *Scores) AddTo(start, end int64, a *ScoreSum) bool {
 		return false
 	}
 	width := s.layout.Width
+	// The slots of the epochs [start/width, end/width), as Window.Summarize takes them: when the
+	// times are not on slot edges the span's edges are approximate to a slot, and consecutive
+	// spans [a, b), [b, c) take every slot once.
 	first, last := start/width, end/width
-	if start%width != 0 && start > 0 {
-		first++ // a slot starting before start is not in [start, end)
-	}
 	for i := range s.slots {
 		sl := &s.slots[i]
 		e := sl.tag - 1
