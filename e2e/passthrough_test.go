@@ -5,6 +5,7 @@ package e2e
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -16,7 +17,9 @@ import (
 )
 
 // TestMetricsPassThroughUnchanged: the OTLP backend behind the collector's otlp_grpc exporter
-// receives exactly the data points the SDK sent, the retrain processor in between.
+// receives exactly the data points the SDK sent, the retrain processor in between. The processor
+// adds its health metrics to the pipeline, in resources of their own under its scope: those are
+// left out of the comparison (health_test.go checks them), and must be the apps' resources.
 func TestMetricsPassThroughUnchanged(t *testing.T) {
 	secret := newSecret(t)
 	tr := newTrainer(t, secret)
@@ -53,14 +56,28 @@ func TestMetricsPassThroughUnchanged(t *testing.T) {
 		sent = append(sent, points...)
 	}
 	waitFor(t, 15*time.Second, "the backend to receive every data point sent", func() bool {
-		return len(backend.received()) >= len(sent)
+		return len(backend.receivedFromApps()) >= len(sent)
 	}, func() string {
-		return fmt.Sprintf("the backend has %d of %d data points", len(backend.received()), len(sent))
+		return fmt.Sprintf("the backend has %d of %d data points", len(backend.receivedFromApps()), len(sent))
 	})
 	require.NoError(t, col.running())
 
-	got := backend.received()
+	got := backend.receivedFromApps()
 	slices.Sort(sent)
 	slices.Sort(got)
 	assert.Equal(t, sent, got)
+
+	// The points left out are the processor's health metrics about the apps' models.
+	resources := map[string]bool{}
+	for _, c := range captures {
+		points, _ := c.sent()
+		for _, p := range points {
+			resources[strings.SplitN(p, " | ", 2)[0]] = true
+		}
+	}
+	health := backend.health()
+	require.NotEmpty(t, health, "the processor's health metrics")
+	for _, p := range health {
+		assert.True(t, resources[sortedPairs(p.resource)], "health point of a resource no app sent: %s", p.canonical)
+	}
 }

@@ -23,13 +23,37 @@ import (
 	"google.golang.org/grpc"
 )
 
-// sink is an OTLP/gRPC metrics backend that keeps every data point it receives, in canonical form.
+// processorScope is the instrumentation scope of what the retrain processor itself adds to the
+// metrics pipelines: its health metrics.
+const processorScope = "github.com/visutility/otelcol-retrain/retrainprocessor"
+
+// sink is an OTLP/gRPC metrics backend that keeps every data point it receives, in canonical form
+// and as the parts a Prometheus-style backend keys and stores a sample by.
 type sink struct {
 	pmetricotlp.UnimplementedGRPCServer
 	addr string
 
 	mu     sync.Mutex
-	points []string
+	points []point
+}
+
+// point is one data point the sink received. A gauge's or a sum's value is in value (an int one
+// converted, with isInt set); a histogram's only in canonical.
+type point struct {
+	canonical string
+	scope     string
+	name      string
+	unit      string
+	resource  map[string]string
+	attrs     map[string]string
+	timestamp time.Time
+	value     float64
+	isInt     bool
+}
+
+// series names the point's series as a backend keys it: metric name, resource and point attributes.
+func (p point) series() string {
+	return p.name + " " + sortedPairs(p.resource) + " {" + sortedPairs(p.attrs) + "}"
 }
 
 func newSink(t *testing.T) *sink {
@@ -52,10 +76,43 @@ func (s *sink) Export(_ context.Context, req pmetricotlp.ExportRequest) (pmetric
 	return pmetricotlp.NewExportResponse(), nil
 }
 
+// received returns every data point received, in canonical form.
 func (s *sink) received() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]string(nil), s.points...)
+	out := make([]string, len(s.points))
+	for i, p := range s.points {
+		out[i] = p.canonical
+	}
+	return out
+}
+
+// receivedFromApps returns, in canonical form, every data point received but the processor's
+// own (its health metrics, in processorScope): what the apps sent, if the pipeline forwards it
+// unchanged.
+func (s *sink) receivedFromApps() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for _, p := range s.points {
+		if p.scope != processorScope {
+			out = append(out, p.canonical)
+		}
+	}
+	return out
+}
+
+// health returns the data points received in processorScope.
+func (s *sink) health() []point {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []point
+	for _, p := range s.points {
+		if p.scope == processorScope {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // capture wraps an SDK exporter and keeps, in canonical form, every data point it exported.
@@ -124,12 +181,12 @@ func sdkAttrs(s attribute.Set) string {
 	return sortedPairs(kv)
 }
 
-func pdataAttrs(m pcommon.Map) string {
+func pdataMap(m pcommon.Map) map[string]string {
 	kv := map[string]string{}
 	for k, v := range m.All() {
 		kv[k] = v.AsString()
 	}
-	return sortedPairs(kv)
+	return kv
 }
 
 func unixNano(t time.Time) uint64 {
@@ -173,14 +230,23 @@ func sdkPoints(rm *metricdata.ResourceMetrics) []string {
 	return out
 }
 
-func pdataPoints(md pmetric.Metrics) []string {
-	var out []string
+func pdataPoints(md pmetric.Metrics) []point {
+	var out []point
 	for _, rm := range md.ResourceMetrics().All() {
-		res := pdataAttrs(rm.Resource().Attributes())
+		resource := pdataMap(rm.Resource().Attributes())
+		res := sortedPairs(resource)
 		for _, sm := range rm.ScopeMetrics().All() {
 			scope := sm.Scope().Name() + "@" + sm.Scope().Version()
 			for _, m := range sm.Metrics().All() {
 				metric := m.Name() + " [" + m.Unit() + "] " + m.Description()
+				add := func(kind string, attrs pcommon.Map, start, ts pcommon.Timestamp, value string, num float64, isInt bool) {
+					a := pdataMap(attrs)
+					out = append(out, point{
+						canonical: canonical(res, scope, metric, kind, sortedPairs(a), uint64(start), uint64(ts), value),
+						scope:     sm.Scope().Name(), name: m.Name(), unit: m.Unit(),
+						resource: resource, attrs: a, timestamp: ts.AsTime(), value: num, isInt: isInt,
+					})
+				}
 				switch m.Type() {
 				case pmetric.MetricTypeHistogram:
 					kind := "histogram " + temporality(m.Histogram().AggregationTemporality())
@@ -188,25 +254,36 @@ func pdataPoints(md pmetric.Metrics) []string {
 						value := fmt.Sprintf("count=%d sum=%s min=%s max=%s bounds=%s counts=%s", dp.Count(),
 							floats([]float64{dp.Sum()}), floats([]float64{dp.Min()}), floats([]float64{dp.Max()}),
 							floats(dp.ExplicitBounds().AsRaw()), uints(dp.BucketCounts().AsRaw()))
-						out = append(out, canonical(res, scope, metric, kind, pdataAttrs(dp.Attributes()), uint64(dp.StartTimestamp()), uint64(dp.Timestamp()), value))
+						add(kind, dp.Attributes(), dp.StartTimestamp(), dp.Timestamp(), value, 0, false)
 					}
 				case pmetric.MetricTypeSum:
 					s := m.Sum()
 					kind := fmt.Sprintf("sum %s monotonic=%t", temporality(s.AggregationTemporality()), s.IsMonotonic())
 					for _, dp := range s.DataPoints().All() {
-						out = append(out, canonical(res, scope, metric, kind, pdataAttrs(dp.Attributes()), uint64(dp.StartTimestamp()), uint64(dp.Timestamp()), "int="+strconv.FormatInt(dp.IntValue(), 10)))
+						value, num, isInt := numberValue(dp)
+						add(kind, dp.Attributes(), dp.StartTimestamp(), dp.Timestamp(), value, num, isInt)
 					}
 				case pmetric.MetricTypeGauge:
 					for _, dp := range m.Gauge().DataPoints().All() {
-						out = append(out, canonical(res, scope, metric, "gauge", pdataAttrs(dp.Attributes()), uint64(dp.StartTimestamp()), uint64(dp.Timestamp()), "double="+floats([]float64{dp.DoubleValue()})))
+						value, num, isInt := numberValue(dp)
+						add("gauge", dp.Attributes(), dp.StartTimestamp(), dp.Timestamp(), value, num, isInt)
 					}
 				default:
-					out = append(out, fmt.Sprintf("unexpected OTLP type %s of %s", m.Type(), m.Name()))
+					out = append(out, point{canonical: fmt.Sprintf("unexpected OTLP type %s of %s", m.Type(), m.Name()), scope: sm.Scope().Name(), name: m.Name()})
 				}
 			}
 		}
 	}
 	return out
+}
+
+// numberValue is a gauge's or a sum's value: canonical ("int=" or "double=", as the SDK side
+// writes them), as a float64, and whether it is an int.
+func numberValue(dp pmetric.NumberDataPoint) (string, float64, bool) {
+	if dp.ValueType() == pmetric.NumberDataPointValueTypeInt {
+		return "int=" + strconv.FormatInt(dp.IntValue(), 10), float64(dp.IntValue()), true
+	}
+	return "double=" + floats([]float64{dp.DoubleValue()}), dp.DoubleValue(), false
 }
 
 // temporality names pdata's temporality as the SDK does.
