@@ -25,7 +25,7 @@ var healthGauges = map[string]struct {
 	"accuracy_drift": {"retrain.model.accuracy", "1", map[string]string{}},
 }
 
-var healthStates = []string{"ok", "insufficient_data", "pending", "cooldown"}
+var healthStates = []string{"ok", "insufficient_data", "pending", "cooldown", "silenced"}
 
 // TestHealthMetricsFollowTheEvidence: next to the apps' metrics, the OTLP backend behind the
 // collector gets the processor's health gauges, as a Prometheus-style backend would store them:
@@ -185,7 +185,7 @@ func TestHealthMetricsFollowTheEvidence(t *testing.T) {
 func checkHealthPoint(t *testing.T, p point) {
 	t.Helper()
 	if p.name == "retrain.model.state" {
-		assert.Equal(t, "1", p.unit, p.canonical)
+		assert.Equal(t, "{state}", p.unit, p.canonical)
 		assert.Equal(t, []string{"state"}, slices.Collect(maps.Keys(p.attrs)), p.canonical)
 		assert.Contains(t, healthStates, p.attrs["state"], p.canonical)
 		assert.True(t, p.isInt, "an int gauge: %s", p.canonical)

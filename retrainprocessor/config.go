@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/collector/component"
+	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/confmap"
 
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/observer"
@@ -46,6 +47,10 @@ type Config struct {
 	Accuracy   SignalConfig `mapstructure:"accuracy"`
 	// Score is a histogram of prediction scores in [0, 1], for the drift observers.
 	Score SignalConfig `mapstructure:"score"`
+
+	// Status serves the status page and API (confighttp server settings); an empty endpoint
+	// turns it off.
+	Status confighttp.ServerConfig `mapstructure:"status"`
 
 	// HealthMetrics are gauges per model and statistic appended to the metrics pipelines at each
 	// evaluation.
@@ -194,6 +199,13 @@ func (o OverrideConfig) Marshal(conf *confmap.Conf) error {
 
 var _ component.Config = (*Config)(nil)
 
+// defaultStatus is the status server off: confighttp's defaults with no endpoint.
+func defaultStatus() confighttp.ServerConfig {
+	s := confighttp.NewDefaultServerConfig()
+	s.NetAddr.Endpoint = ""
+	return s
+}
+
 func createDefaultConfig() component.Config {
 	return &Config{
 		ModelAttribute:     "ml.model.id",
@@ -210,6 +222,7 @@ func createDefaultConfig() component.Config {
 		Accuracy:           SignalConfig{Metric: "ml.model.accuracy"},
 		Score:              SignalConfig{Metric: "ml.model.score"},
 		HealthMetrics:      HealthMetricsConfig{Enabled: true},
+		Status:             defaultStatus(),
 		Observers:          defaultObservers(),
 		Strategy:           StrategyConfig{Vote: strategy.VoteAny.String(), For: 0, Cooldown: 30 * time.Minute},
 	}

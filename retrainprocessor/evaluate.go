@@ -14,6 +14,7 @@ import (
 	"github.com/visutility/otelcol-retrain/internal/job"
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/metadata"
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/observer"
+	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/status"
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/strategy"
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/window"
 )
@@ -49,9 +50,15 @@ type evaluator struct {
 	abstained [][observerOutcomes]int64
 	// fired are this tick's jobs, for the log.
 	fired []*outboxJob
-	// verdict and st are the last stepped model's verdict and the strategy state it was left in.
-	verdict strategy.Verdict
-	st      strategy.State
+	// verdict and st are the last stepped model's verdict and the strategy state it was left in;
+	// job the job it fired (or would have, in a dry run); silencedUntil when its silence ends,
+	// zero when it is not silenced.
+	verdict       strategy.Verdict
+	st            strategy.State
+	job           *outboxJob
+	silencedUntil time.Time
+	// boardFindings are the stepped model's findings, observed or not, for the status board.
+	boardFindings []status.Finding
 	// health is this tick's health metrics (health.go).
 	health pmetric.Metrics
 }
@@ -105,6 +112,12 @@ func (p *retrainProcessor) evaluate(ctx context.Context, now time.Time) {
 		if healthOn {
 			p.appendHealth(res, dec, now)
 		}
+		if p.board != nil {
+			p.board.update(m, dec, e.silencedUntil, e.job, now)
+		}
+	}
+	if p.board != nil {
+		p.board.prune(now)
 	}
 	clear(e.models) // drop references so evicted models can be collected
 	for k, d := range e.decisions {
@@ -141,7 +154,10 @@ func (p *retrainProcessor) evaluate(ctx context.Context, now time.Time) {
 func (p *retrainProcessor) step(ctx context.Context, m *model, now time.Time) strategy.Decision {
 	e := &p.eval
 	v := p.verdict(m, now.UnixNano())
-	e.verdict, e.st = v, strategy.State{}
+	e.verdict, e.st, e.job, e.silencedUntil = v, strategy.State{}, nil, time.Time{}
+	if p.silences.any.Load() {
+		e.silencedUntil, _ = p.silences.until(m.key, now)
+	}
 	d, tracked := e.decisions[m.key]
 	if !tracked && v != strategy.Holds {
 		return strategy.Quiet // nothing to remember
@@ -152,6 +168,11 @@ func (p *retrainProcessor) step(ctx context.Context, m *model, now time.Time) st
 	}
 	dec := p.strategy.Decide(&st, now, v)
 	defer func() { e.st = st }() // the state the model is left in, for its health
+	if dec == strategy.Fire && !e.silencedUntil.IsZero() {
+		// Evaluated, shown and counted; no job, so no cooldown: it fires once the silence ends.
+		p.telemetry.ProcessorRetrainJobsSilenced.Add(ctx, 1)
+		dec = strategy.Quiet
+	}
 	var j *outboxJob
 	if dec == strategy.Fire {
 		var err error
@@ -177,6 +198,7 @@ func (p *retrainProcessor) step(ctx context.Context, m *model, now time.Time) st
 	}
 	d = e.touch(m.key)
 	d.st = st
+	e.job = j
 	switch {
 	case j != nil && p.cfg.Strategy.DryRun: // decided, logged and counted; nothing leaves
 		p.telemetry.ProcessorRetrainJobsDryRun.Add(ctx, 1)
@@ -198,7 +220,7 @@ func withHeldAt(st strategy.State, t time.Time) strategy.State {
 func (p *retrainProcessor) verdict(m *model, end int64) strategy.Verdict {
 	e := &p.eval
 	s := &e.summary
-	e.findings, e.reasons = e.findings[:0], e.reasons[:0]
+	e.findings, e.reasons, e.boardFindings = e.findings[:0], e.reasons[:0], e.boardFindings[:0]
 
 	// Each observer applies its own gate (min_samples, a whole window watched). Every field is
 	// set one by one: assigning a composite literal copies a temporary, a tenth of the tick.
@@ -216,6 +238,9 @@ func (p *retrainProcessor) verdict(m *model, end int64) strategy.Verdict {
 	flagged := 0
 	for _, o := range observers {
 		f, outcome := o.Observe(stats)
+		if p.board != nil {
+			e.observedForBoard(&o, &f, outcome)
+		}
 		if outcome != observer.Observed {
 			if int(outcome) < observerOutcomes {
 				e.abstained[o.id][outcome]++

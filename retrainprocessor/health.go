@@ -24,6 +24,7 @@ const (
 	stateInsufficientData = "insufficient_data"
 	statePending          = "pending"
 	stateCooldown         = "cooldown"
+	stateSilenced         = "silenced"
 )
 
 func (p *retrainProcessor) healthOn() bool {
@@ -31,8 +32,10 @@ func (p *retrainProcessor) healthOn() bool {
 }
 
 // modelState is the state a model was left in by its verdict and decision at now.
-func modelState(v strategy.Verdict, dec strategy.Decision, st *strategy.State, now time.Time) string {
+func modelState(v strategy.Verdict, dec strategy.Decision, st *strategy.State, silencedUntil, now time.Time) string {
 	switch {
+	case now.Before(silencedUntil):
+		return stateSilenced
 	case now.Before(st.CooldownUntil):
 		return stateCooldown
 	case dec == strategy.Pending:
@@ -58,6 +61,7 @@ func (p *retrainProcessor) appendHealth(res pmetric.ResourceMetrics, dec strateg
 		g := ms.AppendEmpty()
 		g.SetName(f.gauge.Name)
 		g.SetUnit(f.gauge.Unit)
+		g.SetDescription(f.gauge.Description)
 		dp := g.SetEmptyGauge().DataPoints().AppendEmpty()
 		dp.SetTimestamp(ts)
 		dp.SetDoubleValue(f.Value)
@@ -67,11 +71,13 @@ func (p *retrainProcessor) appendHealth(res pmetric.ResourceMetrics, dec strateg
 	}
 	g := ms.AppendEmpty()
 	g.SetName("retrain.model.state")
-	g.SetUnit("1")
+	// An annotation, not "1": Prometheus' translation would name a gauge of unit 1 a ratio.
+	g.SetUnit("{state}")
+	g.SetDescription("1 for the model's state after the evaluation, named by the state attribute.")
 	dp := g.SetEmptyGauge().DataPoints().AppendEmpty()
 	dp.SetTimestamp(ts)
 	dp.SetIntValue(1)
-	dp.Attributes().PutStr("state", modelState(e.verdict, dec, &e.st, now))
+	dp.Attributes().PutStr("state", modelState(e.verdict, dec, &e.st, e.silencedUntil, now))
 }
 
 // sendHealth hands this tick's health metrics to every metrics pipeline, a copy each but the last.

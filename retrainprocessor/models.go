@@ -300,3 +300,9 @@ func (t *models) remove(m *model) {
 		}
 	}
 }
+
+// lookup returns the model for k, or nil, without creating it.
+func (t *models) lookup(k modelKey) *model {
+	h := t.hash(k)
+	return t.shards[h%shardCount].table.Load().find(h, k)
+}

@@ -28,6 +28,7 @@ var (
 // retrainProcessor is the state one component ID shares across every pipeline it is listed in.
 type retrainProcessor struct {
 	id        component.ID
+	set       processor.Settings
 	cfg       *Config
 	logger    *zap.Logger
 	telemetry *metadata.TelemetryBuilder
@@ -56,6 +57,11 @@ type retrainProcessor struct {
 	logs []consumer.Logs
 	// metrics are the next consumers of every metrics pipeline, which get the health metrics.
 	metrics []consumer.Metrics
+	// silences stop models from firing (silences.go); board is what the status server shows,
+	// nil when it is off (board.go); server serves it.
+	silences silences
+	board    *board
+	server   *statusServer
 
 	// evalMu serialises evaluations; eval is only touched under it.
 	evalMu sync.Mutex
@@ -80,6 +86,7 @@ func newRetrainProcessor(set processor.Settings, cfg *Config, forget func()) (*r
 	}
 	p := &retrainProcessor{
 		id:        set.ID,
+		set:       set,
 		cfg:       cfg,
 		logger:    set.Logger,
 		telemetry: tb,
@@ -116,6 +123,9 @@ func newRetrainProcessor(set processor.Settings, cfg *Config, forget func()) (*r
 	}
 	p.scoreLayout = window.ScoreLayout(p.layout, cfg.Window, trailing)
 	p.eval.init()
+	if cfg.Status.NetAddr.Endpoint != "" {
+		p.board = newBoard(p)
+	}
 	p.eval.abstained = make([][observerOutcomes]int64, len(ids))
 	return p, nil
 }
@@ -202,6 +212,11 @@ func (p *retrainProcessor) startOnce(ctx context.Context, host component.Host) e
 			return err
 		}
 		p.restore(ctx)
+		p.restoreSilences(ctx)
+	}
+	if err := p.startStatus(ctx, host); err != nil {
+		_ = p.store.close(ctx)
+		return err
 	}
 	runCtx, cancel := context.WithCancel(context.Background())
 	p.cancel = cancel
@@ -222,6 +237,10 @@ func (p *retrainProcessor) shutdown(ctx context.Context) error {
 	}
 	if p.refs--; p.refs > 0 {
 		return nil
+	}
+	// The status server first: its silences write to the storage closed below.
+	if err := p.stopStatus(ctx); err != nil {
+		p.logger.Warn("Stopping the status server failed", zap.Error(err))
 	}
 	p.cancel()
 	select {

@@ -153,3 +153,18 @@ func (s *store) close(ctx context.Context) error {
 	s.client = nil
 	return err
 }
+
+// get reads one key, bounded by loadTimeout; nil when it is not set.
+func (s *store) get(ctx context.Context, key string) ([]byte, error) {
+	if !s.enabled() {
+		return nil, nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, loadTimeout)
+	defer cancel()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.client == nil {
+		return nil, nil
+	}
+	return s.client.Get(ctx, key)
+}

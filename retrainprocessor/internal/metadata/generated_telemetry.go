@@ -35,6 +35,7 @@ type TelemetryBuilder struct {
 	ProcessorRetrainJobsDryRun         metric.Int64Counter
 	ProcessorRetrainJobsEmitted        metric.Int64Counter
 	ProcessorRetrainJobsFailed         metric.Int64Counter
+	ProcessorRetrainJobsSilenced       metric.Int64Counter
 	ProcessorRetrainJobsSuppressed     metric.Int64Counter
 	ProcessorRetrainModels             metric.Int64UpDownCounter
 	ProcessorRetrainOutboxJobs         metric.Int64UpDownCounter
@@ -122,6 +123,12 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	builder.ProcessorRetrainJobsFailed, err = builder.meter.Int64Counter(
 		"otelcol_processor_retrain_jobs_failed",
 		metric.WithDescription("RetrainJobs a logs pipeline refused, each counted once however often it is retried; they wait in the outbox. [Alpha]"),
+		metric.WithUnit("{job}"),
+	)
+	errs = errors.Join(errs, err)
+	builder.ProcessorRetrainJobsSilenced, err = builder.meter.Int64Counter(
+		"otelcol_processor_retrain_jobs_silenced",
+		metric.WithDescription("Decisions to fire that a silence stopped; the model fires once the silence ends. [Alpha]"),
 		metric.WithUnit("{job}"),
 	)
 	errs = errors.Join(errs, err)

@@ -28,6 +28,7 @@ func TestSetupTelemetry(t *testing.T) {
 	tb.ProcessorRetrainJobsDryRun.Add(context.Background(), 1)
 	tb.ProcessorRetrainJobsEmitted.Add(context.Background(), 1)
 	tb.ProcessorRetrainJobsFailed.Add(context.Background(), 1)
+	tb.ProcessorRetrainJobsSilenced.Add(context.Background(), 1)
 	tb.ProcessorRetrainJobsSuppressed.Add(context.Background(), 1)
 	tb.ProcessorRetrainModels.Add(context.Background(), 1)
 	tb.ProcessorRetrainOutboxJobs.Add(context.Background(), 1)
@@ -57,6 +58,9 @@ func TestSetupTelemetry(t *testing.T) {
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorRetrainJobsFailed(t, testTel,
+		[]metricdata.DataPoint[int64]{{Value: 1}},
+		metricdatatest.IgnoreTimestamp())
+	AssertEqualProcessorRetrainJobsSilenced(t, testTel,
 		[]metricdata.DataPoint[int64]{{Value: 1}},
 		metricdatatest.IgnoreTimestamp())
 	AssertEqualProcessorRetrainJobsSuppressed(t, testTel,

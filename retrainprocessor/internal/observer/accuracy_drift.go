@@ -5,7 +5,7 @@ func init() {
 		Name:    "accuracy_drift",
 		Rank:    20,
 		Needs:   []Signal{Accuracy},
-		Gauge:   Gauge{Name: "retrain.model.accuracy", Unit: "1"},
+		Gauge:   Gauge{Name: "retrain.model.accuracy", Unit: "1", Description: "The mean of the model's accuracy readings over the window, as accuracy_drift judged it."},
 		Doc:     "Flags when the mean of the window's accuracy readings (where labels arrive) is below `min_accuracy`; needs `min_samples` predictions.",
 		Keys:    map[string]string{"min_accuracy": "In (0, 1]."},
 		Default: func() Config { return &AccuracyDriftConfig{Enabled: true, MinAccuracy: 0.8} },

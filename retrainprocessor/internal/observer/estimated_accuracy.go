@@ -9,7 +9,7 @@ func init() {
 		Name:  "estimated_accuracy",
 		Rank:  50,
 		Needs: []Signal{Score},
-		Gauge: Gauge{Name: "retrain.model.estimated_accuracy", Unit: "1"},
+		Gauge: Gauge{Name: "retrain.model.estimated_accuracy", Unit: "1", Description: "The accuracy the window's scores imply, as estimated_accuracy judged it."},
 		Doc: "Label-free, confidence-based (like NannyML's CBPE): the accuracy calibrated scores imply, Σ countᵢ·f(pᵢ)/N with " +
 			"f(p) = p above `decision_threshold` and 1 − p below, bounded by the bucket edges. Flags when the upper bound is below " +
 			"`min_accuracy`; needs `min_samples` scores.",

@@ -12,7 +12,7 @@ func init() {
 		Name:  "latency_sla",
 		Rank:  10,
 		Needs: []Signal{Latency},
-		Gauge: Gauge{Name: "retrain.model.latency", Unit: "ms", ByStatistic: true},
+		Gauge: Gauge{Name: "retrain.model.latency", Unit: "ms", ByStatistic: true, Description: "The model's latency percentile over the window, as latency_sla judged it."},
 		Doc:   "Flags when the latency `percentile` is above `threshold`; needs `min_samples` predictions.",
 		Keys: map[string]string{
 			"percentile": "In (0, 1). The evidence statistic is named after it (`p99`, `p99.9`).",

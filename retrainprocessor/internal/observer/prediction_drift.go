@@ -14,7 +14,7 @@ func init() {
 		Name:  "prediction_drift",
 		Rank:  40,
 		Needs: []Signal{Score},
-		Gauge: Gauge{Name: "retrain.model.prediction_drift", Unit: "1", ByStatistic: true},
+		Gauge: Gauge{Name: "retrain.model.prediction_drift", Unit: "1", ByStatistic: true, Description: "How far the window's score distribution is from its reference, as prediction_drift judged it."},
 		Doc: "Flags when the window's score distribution has drifted from a reference: `statistic` at or above `threshold`. " +
 			"Label-free: it sees drift long before labels arrive.",
 		Keys: map[string]string{

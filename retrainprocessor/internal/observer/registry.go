@@ -68,8 +68,8 @@ type Kind struct {
 // Gauge names a health metric: retrain.model.<Name> in Unit, with a statistic attribute when
 // ByStatistic (p99, psi).
 type Gauge struct {
-	Name, Unit  string
-	ByStatistic bool
+	Name, Unit, Description string
+	ByStatistic             bool
 }
 
 var kinds []Kind

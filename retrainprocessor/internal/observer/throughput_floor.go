@@ -10,7 +10,7 @@ func init() {
 		Name:  "throughput_floor",
 		Rank:  30,
 		Needs: []Signal{Throughput, Latency},
-		Gauge: Gauge{Name: "retrain.model.throughput", Unit: "{prediction}/s"},
+		Gauge: Gauge{Name: "retrain.model.throughput", Unit: "{prediction}/s", Description: "The model's predictions per second over the window, as throughput_floor judged them."},
 		Doc:   "Flags when the predictions per second are below `min_rate`.",
 		Keys: map[string]string{
 			"min_rate": "Predictions per second; flags below it. Judged once the model has been watched for a whole `window`, whatever its prediction count, so a model that nearly stops (or whose counter is still reported but no longer grows: a rate of 0) is flagged although it is below `min_samples`; before that, and without throughput data, it abstains.",

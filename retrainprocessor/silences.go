@@ -1,0 +1,167 @@
+package retrainprocessor // import "github.com/visutility/otelcol-retrain/retrainprocessor"
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/collector/extension/xextension/storage"
+	"go.uber.org/zap"
+
+	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/status"
+)
+
+// Silences stop models from firing for a while (an incident, a planned migration): a silenced
+// model is still evaluated, shown and counted (jobs_silenced), and fires no job. They are set
+// through the status API, kept in storage under one key, and expire by themselves.
+
+// silencesKey is the storage key of the silences.
+const silencesKey = "silences"
+
+// maxSilences bounds the active silences.
+const maxSilences = 10000
+
+// errTooManySilences is returned when maxSilences are active.
+var errTooManySilences = fmt.Errorf("there are %d active silences already; delete some first", maxSilences)
+
+type silences struct {
+	mu   sync.Mutex
+	list []status.Silence // active or expired since the last prune
+	// any is set while list is not empty, so evaluations skip the lock when there is none.
+	any atomic.Bool
+}
+
+// storedSilences is the stored form: versioned JSON.
+type storedSilences struct {
+	Version  int              `json:"v"`
+	Silences []status.Silence `json:"silences"`
+}
+
+// until returns when the longest silence on (model, version) ends, or false when none is
+// active at now.
+func (s *silences) until(k modelKey, now time.Time) (time.Time, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var end time.Time
+	for i := range s.list {
+		sl := &s.list[i]
+		if sl.ModelID == k.model && (sl.ModelVersion == "" || sl.ModelVersion == k.version) && sl.Until.After(now) && sl.Until.After(end) {
+			end = sl.Until
+		}
+	}
+	return end, !end.IsZero()
+}
+
+// active returns the silences not expired at now, dropping the others.
+func (s *silences) active(now time.Time) []status.Silence {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.list = slices.DeleteFunc(s.list, func(sl status.Silence) bool { return !sl.Until.After(now) })
+	s.any.Store(len(s.list) > 0)
+	return slices.Clone(s.list)
+}
+
+func newSilenceID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
+	return hex.EncodeToString(b[:])
+}
+
+// addSilence stores a silence and keeps it; a storage error leaves it out.
+func (p *retrainProcessor) addSilence(ctx context.Context, model, version string, d time.Duration, comment string) (status.Silence, error) {
+	now := p.now().UTC()
+	sl := status.Silence{ID: newSilenceID(), ModelID: model, ModelVersion: version, Comment: comment, CreatedAt: now, Until: now.Add(d)}
+	s := &p.silences
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.list = slices.DeleteFunc(s.list, func(sl status.Silence) bool { return !sl.Until.After(now) })
+	if len(s.list) >= maxSilences {
+		return status.Silence{}, errTooManySilences
+	}
+	next := append(slices.Clone(s.list), sl)
+	if err := p.writeSilences(ctx, next); err != nil {
+		return status.Silence{}, err
+	}
+	s.list = next
+	s.any.Store(len(s.list) > 0)
+	p.logger.Info("Silenced a model: it is evaluated and fires no job until the silence ends",
+		zap.String("silence_id", sl.ID), zap.String("model", model), zap.String("version", version),
+		zap.Time("until", sl.Until), zap.String("comment", comment))
+	return sl, nil
+}
+
+// deleteSilence ends a silence now.
+func (p *retrainProcessor) deleteSilence(ctx context.Context, id string) error {
+	s := &p.silences
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	i := slices.IndexFunc(s.list, func(sl status.Silence) bool { return sl.ID == id })
+	if i < 0 || !s.list[i].Until.After(p.now()) {
+		return status.ErrNotFound
+	}
+	next := slices.Delete(slices.Clone(s.list), i, i+1)
+	if err := p.writeSilences(ctx, next); err != nil {
+		return err
+	}
+	gone := s.list[i]
+	s.list = next
+	s.any.Store(len(s.list) > 0)
+	p.logger.Info("Ended a silence", zap.String("silence_id", id), zap.String("model", gone.ModelID),
+		zap.String("version", gone.ModelVersion))
+	return nil
+}
+
+// writeSilences stores list; without storage it is kept in memory only.
+func (p *retrainProcessor) writeSilences(ctx context.Context, list []status.Silence) error {
+	if !p.store.enabled() {
+		return nil
+	}
+	b, err := json.Marshal(storedSilences{Version: 1, Silences: list})
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, loadTimeout)
+	defer cancel()
+	if err := p.store.write(ctx, []*storage.Operation{storage.SetOperation(silencesKey, b)}); err != nil {
+		p.telemetry.ProcessorRetrainStateErrors.Add(ctx, 1, stateWrite...)
+		return fmt.Errorf("store the silences: %w", err)
+	}
+	return nil
+}
+
+// restoreSilences reads the stored silences at Start; what cannot be read is logged and counted.
+func (p *retrainProcessor) restoreSilences(ctx context.Context) {
+	if !p.store.enabled() {
+		return
+	}
+	b, err := p.store.get(ctx, silencesKey)
+	if err == nil && b == nil {
+		return
+	}
+	var stored storedSilences
+	if err == nil {
+		err = json.Unmarshal(b, &stored)
+		if err == nil && stored.Version != 1 {
+			err = errors.New("unknown version")
+		}
+	}
+	if err != nil {
+		p.telemetry.ProcessorRetrainStateErrors.Add(ctx, 1, stateDecode...)
+		p.logger.Error("Cannot read the stored silences; models are not silenced", zap.Error(err))
+		return
+	}
+	p.silences.mu.Lock()
+	p.silences.list = stored.Silences
+	p.silences.any.Store(len(stored.Silences) > 0)
+	p.silences.mu.Unlock()
+	if n := len(p.silences.active(p.now())); n > 0 {
+		p.logger.Info("Restored the silences", zap.Int("silences", n))
+	}
+}
