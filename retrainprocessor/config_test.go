@@ -42,6 +42,7 @@ func TestLoadConfig(t *testing.T) {
 	full.Accuracy = SignalConfig{Metric: "inference.accuracy"}
 	full.Score = SignalConfig{Metric: "inference.score"}
 	full.HealthMetrics.Enabled = false
+	full.Status.NetAddr.Endpoint = "127.0.0.1:8089"
 	threshold := 0.12
 	*observerConfig[*observer.PredictionDriftConfig](t, full, "prediction_drift") = observer.PredictionDriftConfig{
 		Enabled: true, Statistic: "js", Threshold: &threshold, ReferenceMode: "trailing", ReferenceWindow: 30 * time.Minute, MinSamples: 1000, Bins: 20,
