@@ -35,6 +35,9 @@ type config struct {
 	// Scores, when set, adds the score signal (ml.model.score) and enables the prediction_drift
 	// and estimated_accuracy observers with its settings; nil leaves both out of the config.
 	Scores *scoreSettings
+	// Status is the listen address of the processor's status page and API (`status::endpoint`);
+	// "" leaves the status server off.
+	Status string
 }
 
 // scoreSettings are the short settings of the score observers in a test's config.
@@ -61,6 +64,9 @@ processors:
     strategy: {cooldown: {{or .Cooldown "1h"}}{{with .For}}, for: {{.}}{{end}}}
 {{- if .StateDir}}
     storage: file_storage
+{{- end}}
+{{- with .Status}}
+    status: { endpoint: "{{.}}" }
 {{- end}}
 {{- with .Scores}}
     score: {metric: ml.model.score}

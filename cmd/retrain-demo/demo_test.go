@@ -2,11 +2,17 @@ package main
 
 import (
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/visutility/otelcol-retrain/internal/job"
 )
@@ -152,4 +158,49 @@ func TestStatusLinesShowEveryAppOnALineOfItsOwn(t *testing.T) {
 			assert.Equal(t, a.cfg.Score != nil, strings.Contains(lines[i], "scores imply"), "line %d: %q", i, lines[i])
 		}
 	}
+}
+
+// TestCollectorEnvSetsEveryVariableOfTheDemoConfig: each ${env:NAME} of testdata/demo.yaml gets a
+// value from the demo, so none falls back to its fixed default port while the demo runs.
+func TestCollectorEnvSetsEveryVariableOfTheDemoConfig(t *testing.T) {
+	yaml, err := os.ReadFile(filepath.Join("..", "..", "testdata", "demo.yaml"))
+	require.NoError(t, err)
+	env := map[string]string{}
+	for _, kv := range collectorEnv("127.0.0.1:1", "127.0.0.1:2", "127.0.0.1:3", "http://127.0.0.1:4/hooks/retrain", "whsec_x") {
+		k, v, ok := strings.Cut(kv, "=")
+		require.True(t, ok, "%q", kv)
+		env[k] = v
+	}
+	var names []string
+	for _, m := range regexp.MustCompile(`\$\{env:([A-Z_]+)`).FindAllStringSubmatch(string(yaml), -1) {
+		names = append(names, m[1])
+	}
+	assert.Contains(t, names, "STATUS_ENDPOINT", "demo.yaml serves the status page on ${env:STATUS_ENDPOINT}")
+	for _, n := range names {
+		assert.NotEmpty(t, env[n], "the demo sets %s", n)
+	}
+	assert.Equal(t, "127.0.0.1:3", env["STATUS_ENDPOINT"])
+	assert.Equal(t, "http://127.0.0.1:3/", statusURL("127.0.0.1:3"))
+}
+
+// TestStatusSummaryCountsTheModelsByState reads a status API like the collector's.
+func TestStatusSummaryCountsTheModelsByState(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/api/v1/models" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"models": [], "total": 4, "counts": {"ok": 1, "cooldown": 3, "pending": 0}, "offset": 0, "limit": 100}`))
+	}))
+	defer srv.Close()
+	got, err := statusSummary(t.Context(), srv.URL+"/")
+	require.NoError(t, err)
+	assert.Equal(t, "4 models: 3 cooldown, 1 ok", got)
+
+	_, err = statusSummary(t.Context(), srv.URL+"/nothing-here/")
+	assert.ErrorContains(t, err, "404")
+
+	assert.Equal(t, "1 model: 1 insufficient data", describeCounts(1, map[string]int{"insufficient_data": 1}))
+	assert.Equal(t, "0 models", describeCounts(0, nil))
 }

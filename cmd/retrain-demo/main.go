@@ -58,6 +58,7 @@ type demo struct {
 	apps      []*demoApp
 	logDir    string
 	decided   map[string]bool // job ids of the decisions printed
+	statusURL string          // the collector's status page
 	sdkErrors *atomic.Bool    // whether the SDK's export errors are printed
 }
 
@@ -109,10 +110,11 @@ func start(ctx context.Context, o options, tl *timeline) (*demo, error) {
 	grpcAddr, err1 := freeAddr()
 	httpAddr, err2 := freeAddr()
 	telemetryAddr, err3 := freeAddr()
-	if err := errors.Join(err1, err2, err3); err != nil {
+	statusAddr, err4 := freeAddr()
+	if err := errors.Join(err1, err2, err3, err4); err != nil {
 		return nil, fmt.Errorf("pick free ports: %w", err)
 	}
-	d := &demo{tl: tl, decided: map[string]bool{}}
+	d := &demo{tl: tl, decided: map[string]bool{}, statusURL: statusURL(statusAddr)}
 	if d.logDir, err = os.MkdirTemp("", "retrain-demo-"); err != nil {
 		return nil, err
 	}
@@ -123,12 +125,7 @@ func start(ctx context.Context, o options, tl *timeline) (*demo, error) {
 	if o.verbose {
 		verbose = os.Stderr
 	}
-	env := []string{
-		"OTLP_GRPC_ENDPOINT=" + grpcAddr,
-		"OTLP_HTTP_ENDPOINT=" + httpAddr,
-		"RETRAIN_WEBHOOK_URL=" + d.trainer.url,
-		"RETRAIN_WEBHOOK_SECRET=" + secret,
-	}
+	env := collectorEnv(grpcAddr, httpAddr, statusAddr, d.trainer.url, secret)
 	telemetry, err := telemetryConfig(d.logDir, telemetryAddr)
 	if err != nil {
 		return d, err
@@ -144,10 +141,11 @@ func start(ctx context.Context, o options, tl *timeline) (*demo, error) {
 
 	readyCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	if err := d.collector.waitReady(readyCtx, grpcAddr, httpAddr); err != nil {
+	if err := d.collector.waitReady(readyCtx, grpcAddr, httpAddr, statusAddr); err != nil {
 		return d, err
 	}
 	tl.event("collector", "ready; its log goes to %s (kept if the demo fails)", d.collector.logPath)
+	tl.say("Status page: %s (every model's state, evidence and history; up until the demo ends)", d.statusURL)
 
 	d.sdkErrors = reportSDKErrors(tl)
 	d.apps = newDemoApps(grpcAddr, httpAddr, o.degradeAt)
@@ -159,6 +157,20 @@ func start(ctx context.Context, o options, tl *timeline) (*demo, error) {
 	}
 	return d, nil
 }
+
+// collectorEnv is the environment testdata/demo.yaml reads its addresses and secret from.
+func collectorEnv(grpcAddr, httpAddr, statusAddr, webhookURL, secret string) []string {
+	return []string{
+		"OTLP_GRPC_ENDPOINT=" + grpcAddr,
+		"OTLP_HTTP_ENDPOINT=" + httpAddr,
+		"STATUS_ENDPOINT=" + statusAddr,
+		"RETRAIN_WEBHOOK_URL=" + webhookURL,
+		"RETRAIN_WEBHOOK_SECRET=" + secret,
+	}
+}
+
+// statusURL is the status page of a collector serving it on addr.
+func statusURL(addr string) string { return "http://" + addr + "/" }
 
 // stop stops the apps first (their last export still reaches the collector), then the collector
 // and the trainer.

@@ -74,6 +74,13 @@ func (d *demo) watch(ctx context.Context, o options) int {
 			}
 			got[j.ModelID] = true
 			if len(d.missing(got)) == 0 {
+				summary, err := statusSummary(ctx, d.statusURL)
+				if err != nil {
+					tl.say("✘ the status page %s is down: %v", d.statusURL, err)
+					d.printCollectorProblems()
+					return exitFailed
+				}
+				tl.event("status", "%s: %s", d.statusURL, summary)
 				tl.say("✔ done in %s: all %d expected retrain jobs arrived, signed, and none for %s.",
 					time.Since(tl.start).Round(100*time.Millisecond), len(got), d.healthyModel())
 				return 0
