@@ -66,7 +66,10 @@ func (b *board) update(m *model, dec strategy.Decision, silencedUntil time.Time,
 		b.models[m.key] = ms
 	}
 	ms.State, ms.Gate, ms.Reason, ms.LastEvaluation = state, gate, reason, now
-	ms.PendingSince, ms.CooldownUntil, ms.SilencedUntil = st.PendingSince, st.CooldownUntil, silencedUntil
+	ms.PendingSince, ms.CooldownUntil, ms.SilencedUntil = time.Time{}, st.CooldownUntil, silencedUntil
+	if state == status.StatePending { // a streak also runs on inside a cooldown: shown while it is what waits
+		ms.PendingSince = st.PendingSince
+	}
 	ms.Findings = append(ms.Findings[:0], e.boardFindings...)
 	if job != nil {
 		ms.LastJobs = append([]status.Job{{ID: job.id, At: now, Reasons: slices.Clone(job.reasons), DryRun: b.p.cfg.Strategy.DryRun}}, ms.LastJobs...)
@@ -126,11 +129,14 @@ func (b *board) gate(dec strategy.Decision, silenced, fired bool, now time.Time)
 		return status.GateSilence, "the vote carried (" + flagged + ") while the model is silenced"
 	case dec == strategy.Suppressed || (e.verdict == strategy.Holds && now.Before(e.st.CooldownUntil)):
 		return status.GateCooldown, "the vote carried (" + flagged + ") inside the cooldown, until " +
-			e.st.CooldownUntil.UTC().Format(time.RFC3339)
+			e.st.CooldownUntil.UTC().Format(time.TimeOnly)
 	case dec == strategy.Pending:
 		return status.GateFor, fmt.Sprintf("the vote holds (%s) since %s; strategy.for is %s",
-			flagged, e.st.PendingSince.UTC().Format(time.RFC3339), b.p.cfg.Strategy.For)
+			flagged, e.st.PendingSince.UTC().Format(time.TimeOnly), b.p.cfg.Strategy.For)
 	case e.verdict == strategy.Fails:
+		if len(e.reasons) == 0 {
+			return status.GateVote, "no observer flagged"
+		}
 		return status.GateVote, fmt.Sprintf("%d of %d judging observers flagged; the vote (%s) did not carry",
 			len(e.reasons), len(e.findings), b.p.cfg.Strategy.Vote)
 	}

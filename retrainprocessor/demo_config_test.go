@@ -47,6 +47,7 @@ func TestDemoConfigLoadsWithShortSettings(t *testing.T) {
 	want.Strategy.Cooldown = time.Minute
 	// loan-approver's scores: the label-free estimate, with its default settings.
 	want.Score.Metric = "ml.model.score"
+	want.Status.NetAddr.Endpoint = "127.0.0.1:8089"
 	want.Observers.get("estimated_accuracy").(*observer.EstimatedAccuracyConfig).Enabled = true
 	assert.Equal(t, want, got)
 

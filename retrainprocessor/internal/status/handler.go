@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"mime"
 	"net/http"
 	"net/url"
 	"slices"
@@ -321,8 +322,33 @@ type silenceRequest struct {
 	Comment      string `json:"comment"`
 }
 
+// crossSite refuses a request that changes state from another site's page: a browser sends
+// Sec-Fetch-Site, and an Origin on cross-origin requests. A JSON body (not a form a page could
+// post without a CORS preflight) is required of silences besides.
+func crossSite(w http.ResponseWriter, r *http.Request) bool {
+	site := r.Header.Get("Sec-Fetch-Site")
+	origin := r.Header.Get("Origin")
+	if site == "cross-site" || site == "same-site" || (origin != "" && !sameHost(origin, r.Host)) {
+		writeError(w, http.StatusForbidden, errors.New("a request from another site's page cannot change silences"))
+		return true
+	}
+	return false
+}
+
+func sameHost(origin, host string) bool {
+	u, err := url.Parse(origin)
+	return err == nil && u.Host == host
+}
+
 // POST /api/v1/silences
 func (h *handler) addSilence(w http.ResponseWriter, r *http.Request) {
+	if crossSite(w, r) {
+		return
+	}
+	if ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); ct != "application/json" {
+		writeError(w, http.StatusUnsupportedMediaType, badField("Content-Type", "the body must be JSON: send Content-Type: application/json (got %q)", r.Header.Get("Content-Type")))
+		return
+	}
 	req, d, err := h.decodeSilence(w, r)
 	if err != nil {
 		code := http.StatusBadRequest
@@ -404,6 +430,9 @@ func (h *handler) bodyError(err error) error {
 
 // DELETE /api/v1/silences/{id}
 func (h *handler) deleteSilence(w http.ResponseWriter, r *http.Request) {
+	if crossSite(w, r) {
+		return
+	}
 	id := r.PathValue("id")
 	switch err := h.src.DeleteSilence(id); {
 	case errors.Is(err, ErrNotFound):

@@ -422,3 +422,29 @@ func TestHandlerIsSafeForConcurrentUse(t *testing.T) {
 		require.NoError(t, <-done)
 	}
 }
+
+func TestSilencesCannotBeChangedFromAnotherSitesPage(t *testing.T) {
+	body := `{"model_id": "fraud-detector", "duration": "1h"}`
+	tests := []struct {
+		name   string
+		method string
+		target string
+		header http.Header
+		want   int
+	}{
+		{"a form post (text/plain, no preflight)", http.MethodPost, "/api/v1/silences", http.Header{"Content-Type": {"text/plain"}}, http.StatusUnsupportedMediaType},
+		{"no content type", http.MethodPost, "/api/v1/silences", http.Header{}, http.StatusUnsupportedMediaType},
+		{"a cross-site fetch", http.MethodPost, "/api/v1/silences", http.Header{"Content-Type": {"application/json"}, "Sec-Fetch-Site": {"cross-site"}}, http.StatusForbidden},
+		{"another origin", http.MethodPost, "/api/v1/silences", http.Header{"Content-Type": {"application/json"}, "Origin": {"http://evil.example"}}, http.StatusForbidden},
+		{"another origin deleting", http.MethodDelete, "/api/v1/silences/s1", http.Header{"Origin": {"http://evil.example"}}, http.StatusForbidden},
+		{"the page's own origin", http.MethodPost, "/api/v1/silences", http.Header{"Content-Type": {"application/json; charset=utf-8"}, "Origin": {"http://example.com"}, "Sec-Fetch-Site": {"same-origin"}}, http.StatusCreated},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := newFake()
+			h := NewHandler(src, Options{})
+			got := doWith(t, h, tt.method, tt.target, body, tt.header)
+			assert.Equal(t, tt.want, got.code, got.body)
+		})
+	}
+}

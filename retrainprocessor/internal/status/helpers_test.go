@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -212,13 +213,20 @@ type response struct {
 	body   string
 }
 
+// do sends a request as curl or a client would: a POST with a JSON body.
 func do(t testing.TB, h http.Handler, method, target, body string) response {
+	t.Helper()
+	return doWith(t, h, method, target, body, http.Header{"Content-Type": {"application/json"}})
+}
+
+func doWith(t testing.TB, h http.Handler, method, target, body string, header http.Header) response {
 	t.Helper()
 	var r io.Reader
 	if body != "" {
 		r = strings.NewReader(body)
 	}
 	req := httptest.NewRequest(method, target, r)
+	maps.Copy(req.Header, header)
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	return response{code: rec.Code, header: rec.Header(), body: rec.Body.String()}

@@ -33,6 +33,15 @@ var gateWords = map[string]string{
 	GateSilence:   "held by silence",
 }
 
+// words says a model's gate in words: a vote that did not carry because no observer flagged is
+// a healthy model.
+func words(m Model) string {
+	if m.Gate == GateVote && !slices.ContainsFunc(m.Findings, func(f Finding) bool { return f.Flagged }) {
+		return "healthy"
+	}
+	return gateWords[m.Gate]
+}
+
 // maxJobs is how many of a model's last jobs a row shows.
 const maxJobs = 3
 
@@ -263,7 +272,7 @@ func row(m Model, info Info, now time.Time) rowView {
 		Href:     "api/v1/models/" + url.PathEscape(m.ModelID) + "?" + url.Values{"version": {m.ModelVersion}}.Encode(),
 		LastEval: at(m.LastEvaluation, now),
 		Pending:  at(m.PendingSince, now), Cooldown: at(m.CooldownUntil, now), Silenced: at(m.SilencedUntil, now),
-		Gate: m.Gate, GateWords: gateWords[m.Gate], Reason: m.Reason,
+		Gate: m.Gate, GateWords: words(m), Reason: m.Reason,
 	}
 	if v := m.ModelVersion; v != "" && v[0] >= '0' && v[0] <= '9' {
 		rv.VersionLabel = "v" + v
