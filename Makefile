@@ -7,7 +7,7 @@
 #   make bench     benchmarks of issue 5 (Go, end to end) and a table of medians against the
 #                  targets; see BENCHMARKS.md. About 17 minutes; not part of `make test`
 #   make lint      golangci-lint over every package, e2e included (installed into ./bin); not part of `make test`
-#   make generate  regenerate the processor's mdatagen code from metadata.yaml
+#   make generate  regenerate the processor's and the exporter's mdatagen code from their metadata.yaml
 #   make clean     remove _build/ and ./bin
 
 GO      ?= go
@@ -142,6 +142,7 @@ lint: golangci-lint
 
 generate:
 	cd retrainprocessor && $(GO) tool -modfile=../internal/tools/go.mod mdatagen metadata.yaml
+	cd retrainexporter && $(GO) tool -modfile=../internal/tools/go.mod mdatagen metadata.yaml
 
 clean:
 	rm -rf $(DIST_DIR) $(BIN_DIR)

@@ -33,7 +33,9 @@ func TestSDKAppsGetExactlyTheExpectedJobs(t *testing.T) {
 			}, tr.summary)
 			// Two more evaluations give the healthy model, or a second job, every chance to appear.
 			requireEvaluations(t, col, 2)
-			assert.Equal(t, 2.0, col.metric("otelcol_processor_retrain_jobs_emitted"), "jobs the processor emitted")
+			// The components' own series carry their IDs, as exporterhelper's do.
+			assert.Equal(t, 2.0, col.metric("otelcol_processor_retrain_jobs_emitted", `processor="retrain"`), "jobs the processor emitted")
+			assert.Equal(t, 2.0, col.metric("otelcol_exporter_retrain_jobs_delivered", `exporter="retrain"`), "jobs the exporter delivered")
 			tr.requireWellFormed(t)
 			jobs := tr.delivered(t)
 			require.ElementsMatch(t, []string{slowModel, driftingModel}, slices.Collect(maps.Keys(jobs)), tr.summary())

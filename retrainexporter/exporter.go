@@ -17,8 +17,6 @@ import (
 	"go.opentelemetry.io/collector/exporter"
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/pdata/plog"
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
 	"go.uber.org/zap"
 
 	"github.com/visutility/otelcol-retrain/internal/job"
@@ -33,6 +31,9 @@ const (
 	reasonUnrenderable = "unrenderable" // body_template failed on this job
 )
 
+// failedReasons are the values of the `reason` attribute of jobs_failed.
+var failedReasons = []string{reasonRejected, reasonRedirected, reasonUndecodable, reasonUnrenderable}
+
 // bodyExcerptBytes bounds how much of a trainer's error answer is logged.
 const bodyExcerptBytes = 256
 
@@ -41,6 +42,7 @@ type retrainExporter struct {
 	logger    *zap.Logger
 	settings  component.TelemetrySettings
 	telemetry *metadata.TelemetryBuilder
+	attrs     *telemetryAttrs // of the telemetry, with the component ID
 	userAgent string
 	now       func() time.Time
 
@@ -72,6 +74,7 @@ func newExporter(cfg *Config, set exporter.Settings) (*retrainExporter, error) {
 		logger:    set.Logger,
 		settings:  set.TelemetrySettings,
 		telemetry: tb,
+		attrs:     newTelemetryAttrs(set.ID),
 		userAgent: fmt.Sprintf("otelcol-retrain-exporter/%s (%s)", set.BuildInfo.Version, set.BuildInfo.Command),
 		now:       time.Now,
 		signer:    signer{keys: keys},
@@ -150,7 +153,7 @@ func (e *retrainExporter) pushLogs(ctx context.Context, ld plog.Logs) error {
 		}
 	}
 	if ignored > 0 {
-		e.telemetry.ExporterRetrainRecordsIgnored.Add(ctx, ignored)
+		e.telemetry.ExporterRetrainRecordsIgnored.Add(ctx, ignored, e.attrs.id...)
 	}
 	if len(errs) == 0 {
 		return nil
@@ -174,27 +177,22 @@ func (e *retrainExporter) deliverRecord(ctx context.Context, rl plog.ResourceLog
 	var perm *permanentError
 	switch {
 	case err == nil:
-		e.telemetry.ExporterRetrainJobsDelivered.Add(ctx, 1)
-		e.telemetry.ExporterRetrainDeliveryLatency.Record(ctx, e.now().Sub(j.RequestedAt).Seconds())
+		e.telemetry.ExporterRetrainJobsDelivered.Add(ctx, 1, e.attrs.id...)
+		e.telemetry.ExporterRetrainDeliveryLatency.Record(ctx, e.now().Sub(j.RequestedAt).Seconds(), e.attrs.idRecord...)
 		e.logger.Debug("Delivered retrain job", zap.String("job_id", j.ID), zap.String("model", j.ModelID))
 		return nil
 	case errors.As(err, &perm):
 		e.giveUp(ctx, perm.reason, j.ID, err)
 		return consumererror.NewPermanent(err)
 	default:
-		cause := causeTransport
+		cause := e.attrs.causeTransport
 		if errors.As(err, new(*statusError)) {
-			cause = causeStatus
+			cause = e.attrs.causeStatus
 		}
-		e.telemetry.ExporterRetrainJobsRetried.Add(ctx, 1, cause)
+		e.telemetry.ExporterRetrainJobsRetried.Add(ctx, 1, cause...)
 		return err
 	}
 }
-
-var (
-	causeStatus    = metric.WithAttributeSet(attribute.NewSet(attribute.String("cause", "status")))
-	causeTransport = metric.WithAttributeSet(attribute.NewSet(attribute.String("cause", "transport")))
-)
 
 // noJobID stands in the log for the id of a record that carries none.
 const noJobID = "(none)"
@@ -211,8 +209,7 @@ func (e *retrainExporter) giveUp(ctx context.Context, reason, id string, err err
 	if id == "" {
 		id = noJobID
 	}
-	e.telemetry.ExporterRetrainJobsFailed.Add(ctx, 1,
-		metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", reason))))
+	e.telemetry.ExporterRetrainJobsFailed.Add(ctx, 1, e.attrs.failedBy(reason)...)
 	e.logger.Error("Giving up on retrain job",
 		zap.String("job_id", id), zap.String("reason", reason), zap.Error(err))
 }

@@ -55,7 +55,7 @@ func TestDeliversOneSignedRequestPerJob(t *testing.T) {
 		assert.Equal(t, j.ID, back.ID)
 	}
 	metadatatest.AssertEqualExporterRetrainJobsDelivered(t, exp.tel,
-		[]metricdata.DataPoint[int64]{{Value: 2}}, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
+		[]metricdata.DataPoint[int64]{{Value: 2, Attributes: withID()}}, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
 }
 
 // TestEndpointCredentialsAreSent: a password in the endpoint reaches the trainer as basic auth,
@@ -113,10 +113,10 @@ func TestRetryableAnswersAreRetriedWithTheSameWebhookID(t *testing.T) {
 				require.NoError(t, verify(secret, d.header, d.body, time.Now(), 5*time.Minute), "every attempt is signed")
 			}
 			metadatatest.AssertEqualExporterRetrainJobsRetried(t, exp.tel, []metricdata.DataPoint[int64]{
-				{Attributes: attribute.NewSet(attribute.String("cause", tt.cause)), Value: 2},
+				{Attributes: withID(attribute.String("cause", tt.cause)), Value: 2},
 			}, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
 			metadatatest.AssertEqualExporterRetrainJobsDelivered(t, exp.tel,
-				[]metricdata.DataPoint[int64]{{Value: 1}}, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
+				[]metricdata.DataPoint[int64]{{Value: 1, Attributes: withID()}}, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
 		})
 	}
 }
@@ -183,7 +183,7 @@ func TestPermanentRefusalIsLoggedAndNotRetried(t *testing.T) {
 		assert.NotContains(t, e.Message+toString(e.ContextMap()), "MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "the secret never reaches the logs")
 	}
 	metadatatest.AssertEqualExporterRetrainJobsFailed(t, exp.tel, []metricdata.DataPoint[int64]{
-		{Attributes: attribute.NewSet(attribute.String("reason", "rejected")), Value: 1},
+		{Attributes: withID(attribute.String("reason", "rejected")), Value: 1},
 	}, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
 }
 
@@ -255,7 +255,7 @@ func TestConfiguredStatusCountsAsDelivered(t *testing.T) {
 	require.NoError(t, exp.ConsumeLogs(context.Background(), jobLogs(testJob("m"))))
 	assert.Len(t, tr.deliveries(), 1)
 	metadatatest.AssertEqualExporterRetrainJobsDelivered(t, exp.tel,
-		[]metricdata.DataPoint[int64]{{Value: 1}}, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
+		[]metricdata.DataPoint[int64]{{Value: 1, Attributes: withID()}}, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
 }
 
 func TestRedirectsAreNotFollowed(t *testing.T) {
@@ -270,7 +270,7 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 	assert.Len(t, tr.deliveries(), 1)
 	assert.Empty(t, target.deliveries(), "the signed job was not sent to the redirect target")
 	metadatatest.AssertEqualExporterRetrainJobsFailed(t, exp.tel, []metricdata.DataPoint[int64]{
-		{Attributes: attribute.NewSet(attribute.String("reason", "redirected")), Value: 1},
+		{Attributes: withID(attribute.String("reason", "redirected")), Value: 1},
 	}, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
 }
 
@@ -305,7 +305,7 @@ func TestNonJobRecordsPassWithoutARequest(t *testing.T) {
 	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
 	assert.Empty(t, tr.deliveries())
 	metadatatest.AssertEqualExporterRetrainRecordsIgnored(t, exp.tel,
-		[]metricdata.DataPoint[int64]{{Value: 1}}, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
+		[]metricdata.DataPoint[int64]{{Value: 1, Attributes: withID()}}, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
 }
 
 func TestMalformedJobIsCountedAndDoesNotBlockTheOthers(t *testing.T) {
@@ -318,7 +318,7 @@ func TestMalformedJobIsCountedAndDoesNotBlockTheOthers(t *testing.T) {
 	require.NoError(t, exp.ConsumeLogs(context.Background(), ld))
 	assert.Equal(t, []string{good.ID}, tr.ids())
 	metadatatest.AssertEqualExporterRetrainJobsFailed(t, exp.tel, []metricdata.DataPoint[int64]{
-		{Attributes: attribute.NewSet(attribute.String("reason", "undecodable")), Value: 1},
+		{Attributes: withID(attribute.String("reason", "undecodable")), Value: 1},
 	}, metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
 }
 

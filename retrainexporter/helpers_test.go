@@ -18,6 +18,7 @@ import (
 	"go.opentelemetry.io/collector/exporter/exporterhelper"
 	"go.opentelemetry.io/collector/exporter/exportertest"
 	"go.opentelemetry.io/collector/pdata/plog"
+	"go.opentelemetry.io/otel/attribute"
 	"go.uber.org/zap"
 
 	"github.com/visutility/otelcol-retrain/internal/job"
@@ -182,3 +183,9 @@ func newStartedExporter(t *testing.T, cfg *Config) *retrainExporter {
 }
 
 func errorsAs[T error](err error, target *T) bool { return errors.As(err, target) }
+
+// withID is the attribute set kvs plus the component ID every measurement of the exporter's own
+// metrics carries: exporter="retrain", the ID metadatatest.NewSettings gives the instances the tests build.
+func withID(kvs ...attribute.KeyValue) attribute.Set {
+	return attribute.NewSet(append(kvs, attribute.String("exporter", "retrain"))...)
+}

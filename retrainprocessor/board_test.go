@@ -38,7 +38,7 @@ func TestASilencedModelIsEvaluatedAndCountedAndFiresNoJob(t *testing.T) {
 	a := degraded("fraud-detector")
 	n.degradeAndEvaluate(a, t0.Add(time.Minute))
 	assert.Zero(t, sink.LogRecordCount(), "silenced: no job")
-	metadatatest.AssertEqualProcessorRetrainJobsSilenced(t, n.tel, []metricdata.DataPoint[int64]{{Value: 1}}, metricdatatest.IgnoreTimestamp())
+	metadatatest.AssertEqualProcessorRetrainJobsSilenced(t, n.tel, []metricdata.DataPoint[int64]{{Value: 1, Attributes: withID()}}, metricdatatest.IgnoreTimestamp())
 	m, ok := src.Model("fraud-detector", "")
 	require.True(t, ok)
 	assert.Equal(t, status.StateSilenced, m.State)

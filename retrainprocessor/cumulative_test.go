@@ -22,7 +22,7 @@ func (h *harness) counted(name, key, value string) int64 {
 	if err != nil {
 		return 0
 	}
-	want := attribute.NewSet(attribute.String(key, value))
+	want := withID(attribute.String(key, value))
 	for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
 		if dp.Attributes.Equals(&want) {
 			return dp.Value

@@ -95,7 +95,7 @@ func (p *retrainProcessor) flush(ctx context.Context, now time.Time) {
 		}
 		b, err := state.Encode(d.record(k))
 		if err != nil { // only plain values go in; keep the state in memory and say so
-			p.telemetry.ProcessorRetrainStateErrors.Add(ctx, 1, stateWrite...)
+			p.telemetry.ProcessorRetrainStateErrors.Add(ctx, 1, p.attrs.stateWrite...)
 			p.logger.Error("Cannot encode a model's decision state", zap.String("model", k.model),
 				zap.String("version", k.version), zap.Error(err))
 			continue
@@ -118,7 +118,7 @@ func (p *retrainProcessor) flush(ctx context.Context, now time.Time) {
 		ops = append(ops, storage.SetOperation(state.IndexKey, p.index()))
 	}
 	if err := p.store.write(ctx, ops); err != nil {
-		p.telemetry.ProcessorRetrainStateErrors.Add(ctx, 1, stateWrite...)
+		p.telemetry.ProcessorRetrainStateErrors.Add(ctx, 1, p.attrs.stateWrite...)
 		p.logger.Error("Writing the decision state failed; it is kept in memory and written at the next evaluation",
 			zap.Int("operations", len(ops)), zap.Error(err))
 		for _, d := range added {
@@ -154,9 +154,9 @@ func (p *retrainProcessor) restore(ctx context.Context) {
 	l := p.store.load(ctx)
 	e := &p.eval
 	if l.failed != nil {
-		op := stateRead
+		op := p.attrs.stateRead
 		if errors.Is(l.failed, context.DeadlineExceeded) {
-			op = stateTimeout
+			op = p.attrs.stateTimeout
 		}
 		p.telemetry.ProcessorRetrainStateErrors.Add(ctx, 1, op...)
 		msg := "Cannot read the stored decision state; every model starts clean"
@@ -166,9 +166,9 @@ func (p *retrainProcessor) restore(ctx context.Context) {
 		p.logger.Error(msg, zap.Error(l.failed))
 	}
 	for _, pr := range l.problems {
-		op := stateRead
+		op := p.attrs.stateRead
 		if errors.Is(pr.err, state.ErrCorrupt) || errors.Is(pr.err, state.ErrNewerVersion) {
-			op = stateDecode
+			op = p.attrs.stateDecode
 		}
 		p.telemetry.ProcessorRetrainStateErrors.Add(ctx, 1, op...)
 		p.logger.Error("Cannot read a model's stored decision state; the model starts clean",
@@ -192,8 +192,8 @@ func (p *retrainProcessor) restore(ctx context.Context) {
 		for _, rj := range r.Outbox {
 			j, err := p.restoreJob(k, rj)
 			if err != nil {
-				p.telemetry.ProcessorRetrainStateErrors.Add(ctx, 1, stateDecode...)
-				p.telemetry.ProcessorRetrainJobsDropped.Add(ctx, 1, droppedUndecodable...)
+				p.telemetry.ProcessorRetrainStateErrors.Add(ctx, 1, p.attrs.stateDecode...)
+				p.telemetry.ProcessorRetrainJobsDropped.Add(ctx, 1, p.attrs.droppedUndecodable...)
 				p.logger.Error("Dropping a RetrainJob from the outbox that cannot be decoded",
 					zap.String("job_id", rj.ID), zap.String("model", r.Model), zap.Error(err))
 				d.dirty = true
@@ -213,7 +213,7 @@ func (p *retrainProcessor) restore(ctx context.Context) {
 	}
 	slices.SortStableFunc(jobs, func(a, b *outboxJob) int { return a.firedAt.Compare(b.firedAt) })
 	e.outbox = append(e.outbox, jobs...)
-	p.telemetry.ProcessorRetrainOutboxJobs.Add(ctx, int64(len(jobs)))
+	p.telemetry.ProcessorRetrainOutboxJobs.Add(ctx, int64(len(jobs)), p.attrs.id...)
 	if len(l.records) > 0 || len(jobs) > 0 {
 		p.logger.Info("Restored the decision state", zap.Int("models", len(l.records)),
 			zap.Int("outbox_jobs", len(jobs)))

@@ -171,7 +171,7 @@ func TestARestartInsideTheCooldownFiresNoSecondJob(t *testing.T) {
 			}
 			assert.Empty(t, decodeJobs(t, second.AllLogs()), "the cooldown was restored")
 			metadatatest.AssertEqualProcessorRetrainJobsSuppressed(t, n.tel,
-				[]metricdata.DataPoint[int64]{{Value: 1}}, metricdatatest.IgnoreTimestamp())
+				[]metricdata.DataPoint[int64]{{Value: 1, Attributes: withID()}}, metricdatatest.IgnoreTimestamp())
 		})
 	}
 }
@@ -228,9 +228,9 @@ func TestOutboxJobsAreHandedOnAfterARestartWithTheirIDs(t *testing.T) {
 	n.degradeAndEvaluate(degraded("a"), t0)
 	n.degradeAndEvaluate(degraded("b"), t0.Add(time.Minute)) // a is in cooldown; b fires; a's job is retried
 	metadatatest.AssertEqualProcessorRetrainJobsFailed(t, n.tel,
-		[]metricdata.DataPoint[int64]{{Value: 2}}, metricdatatest.IgnoreTimestamp())
+		[]metricdata.DataPoint[int64]{{Value: 2, Attributes: withID()}}, metricdatatest.IgnoreTimestamp())
 	metadatatest.AssertEqualProcessorRetrainOutboxJobs(t, n.tel,
-		[]metricdata.DataPoint[int64]{{Value: 2}}, metricdatatest.IgnoreTimestamp())
+		[]metricdata.DataPoint[int64]{{Value: 2, Attributes: withID()}}, metricdatatest.IgnoreTimestamp())
 	n.stop()
 	require.Zero(t, gate.LogRecordCount())
 	assert.Equal(t, 1, n.logs.FilterMessageSnippet("handed on at the next start").Len())
@@ -259,7 +259,7 @@ func TestWithoutStorageJobsLeftAtShutdownAreCountedAndNamed(t *testing.T) {
 	n.degradeAndEvaluate(degraded("a"), t0)
 	n.stop()
 	metadatatest.AssertEqualProcessorRetrainJobsDropped(t, n.tel, []metricdata.DataPoint[int64]{
-		{Value: 1, Attributes: attribute.NewSet(attribute.String("reason", "shutdown"))},
+		{Value: 1, Attributes: withID(attribute.String("reason", "shutdown"))},
 	}, metricdatatest.IgnoreTimestamp())
 	lost := n.logs.FilterMessageSnippet("are lost at shutdown").All()
 	require.Len(t, lost, 1)
@@ -275,10 +275,10 @@ func TestAFullOutboxDropsTheOldestJobsCountedAndNamed(t *testing.T) {
 		n.degradeAndEvaluate(degraded(m), t0.Add(time.Duration(i)*time.Minute))
 	}
 	metadatatest.AssertEqualProcessorRetrainJobsDropped(t, n.tel, []metricdata.DataPoint[int64]{
-		{Value: 1, Attributes: attribute.NewSet(attribute.String("reason", "outbox_full"))},
+		{Value: 1, Attributes: withID(attribute.String("reason", "outbox_full"))},
 	}, metricdatatest.IgnoreTimestamp())
 	metadatatest.AssertEqualProcessorRetrainJobsFailed(t, n.tel,
-		[]metricdata.DataPoint[int64]{{Value: 3}}, metricdatatest.IgnoreTimestamp())
+		[]metricdata.DataPoint[int64]{{Value: 3, Attributes: withID()}}, metricdatatest.IgnoreTimestamp())
 	dropped := n.logs.FilterMessageSnippet("Dropping the oldest RetrainJobs").All()
 	require.Len(t, dropped, 1)
 	assert.Equal(t, []any{job.NewID("a", "", t0)}, dropped[0].ContextMap()["job_ids"])
@@ -308,7 +308,7 @@ func TestUnreadableStateIsCountedAndItsModelStartsClean(t *testing.T) {
 	sink := new(consumertest.LogsSink)
 	n = startNode(t, testConfig(), nodeOptions{dir: dir, logs: sink, now: t0.Add(time.Minute)})
 	metadatatest.AssertEqualProcessorRetrainStateErrors(t, n.tel, []metricdata.DataPoint[int64]{
-		{Value: 2, Attributes: attribute.NewSet(attribute.String("operation", "decode"))},
+		{Value: 2, Attributes: withID(attribute.String("operation", "decode"))},
 	}, metricdatatest.IgnoreTimestamp())
 	assert.Equal(t, 2, n.logs.FilterMessageSnippet("the model starts clean").Len())
 	n.degradeAndEvaluate(degraded("a"), t0.Add(time.Minute))
@@ -343,7 +343,7 @@ func TestAHangingStorageDoesNotHangStart(t *testing.T) {
 	defer close(hs.release)
 	n := startNode(t, testConfig(), nodeOptions{ext: hs, now: t0})
 	metadatatest.AssertEqualProcessorRetrainStateErrors(t, n.tel, []metricdata.DataPoint[int64]{
-		{Value: 1, Attributes: attribute.NewSet(attribute.String("operation", "timeout"))},
+		{Value: 1, Attributes: withID(attribute.String("operation", "timeout"))},
 	}, metricdatatest.IgnoreTimestamp())
 	n.degradeAndEvaluate(degraded("a"), t0)
 	assert.Equal(t, 1, n.logs.FilterMessageSnippet("Model needs retraining").Len(), "it started clean and works")
@@ -485,8 +485,8 @@ func TestADryRunDecidesLogsAndCountsButSendsNoJob(t *testing.T) {
 	lines := n.logs.FilterMessageSnippet("Dry run, not sent: Model needs retraining: fraud-detector").All()
 	require.Len(t, lines, 1)
 	assert.Equal(t, job.NewID("fraud-detector", "", t0), lines[0].ContextMap()["job_id"], "the job it would have sent")
-	metadatatest.AssertEqualProcessorRetrainJobsDryRun(t, n.tel, []metricdata.DataPoint[int64]{{Value: 1}}, metricdatatest.IgnoreTimestamp())
-	metadatatest.AssertEqualProcessorRetrainOutboxJobs(t, n.tel, []metricdata.DataPoint[int64]{{Value: 0}}, metricdatatest.IgnoreTimestamp())
+	metadatatest.AssertEqualProcessorRetrainJobsDryRun(t, n.tel, []metricdata.DataPoint[int64]{{Value: 1, Attributes: withID()}}, metricdatatest.IgnoreTimestamp())
+	metadatatest.AssertEqualProcessorRetrainOutboxJobs(t, n.tel, []metricdata.DataPoint[int64]{{Value: 0, Attributes: withID()}}, metricdatatest.IgnoreTimestamp())
 
 	// The cooldown started, as it would have: the next evaluation is suppressed, and stays so
 	// across a restart.

@@ -131,12 +131,12 @@ func (p *retrainProcessor) evaluate(ctx context.Context, now time.Time) {
 	}
 
 	tb := p.telemetry
-	tb.ProcessorRetrainEvaluations.Add(ctx, 1)
+	tb.ProcessorRetrainEvaluations.Add(ctx, 1, p.attrs.id...)
 	if evicted > 0 {
-		tb.ProcessorRetrainModels.Add(ctx, -evicted)
+		tb.ProcessorRetrainModels.Add(ctx, -evicted, p.attrs.id...)
 	}
 	if suppressed > 0 {
-		tb.ProcessorRetrainJobsSuppressed.Add(ctx, suppressed)
+		tb.ProcessorRetrainJobsSuppressed.Add(ctx, suppressed, p.attrs.id...)
 	}
 	p.recordAbstentions(ctx)
 	p.logFired(now)
@@ -146,7 +146,7 @@ func (p *retrainProcessor) evaluate(ctx context.Context, now time.Time) {
 	if healthOn {
 		p.sendHealth(ctx)
 	}
-	tb.ProcessorRetrainEvaluationDuration.Record(ctx, time.Since(began).Seconds())
+	tb.ProcessorRetrainEvaluationDuration.Record(ctx, time.Since(began).Seconds(), p.attrs.idRecord...)
 }
 
 // step decides for one model and commits the decision: a fired job is built and encoded first,
@@ -170,14 +170,14 @@ func (p *retrainProcessor) step(ctx context.Context, m *model, now time.Time) st
 	defer func() { e.st = st }() // the state the model is left in, for its health
 	if dec == strategy.Fire && !e.silencedUntil.IsZero() {
 		// Evaluated, shown and counted; no job, so no cooldown: it fires once the silence ends.
-		p.telemetry.ProcessorRetrainJobsSilenced.Add(ctx, 1)
+		p.telemetry.ProcessorRetrainJobsSilenced.Add(ctx, 1, p.attrs.id...)
 		dec = strategy.Quiet
 	}
 	var j *outboxJob
 	if dec == strategy.Fire {
 		var err error
 		if j, err = p.newJob(m, now); err != nil {
-			p.telemetry.ProcessorRetrainJobsDropped.Add(ctx, 1, droppedInvalid...)
+			p.telemetry.ProcessorRetrainJobsDropped.Add(ctx, 1, p.attrs.droppedInvalid...)
 			p.logger.Error("Cannot build the RetrainJob of a model; no job fired and no cooldown started",
 				zap.String("model", m.key.model), zap.String("version", m.key.version), zap.Error(err))
 			return strategy.Quiet
@@ -201,7 +201,7 @@ func (p *retrainProcessor) step(ctx context.Context, m *model, now time.Time) st
 	e.job = j
 	switch {
 	case j != nil && p.cfg.Strategy.DryRun: // decided, logged and counted; nothing leaves
-		p.telemetry.ProcessorRetrainJobsDryRun.Add(ctx, 1)
+		p.telemetry.ProcessorRetrainJobsDryRun.Add(ctx, 1, p.attrs.id...)
 		e.fired = append(e.fired, j)
 	case j != nil:
 		p.enqueue(ctx, d, j)

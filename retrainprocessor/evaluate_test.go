@@ -33,7 +33,7 @@ func TestAJobThatCannotBeEncodedStartsNoCooldown(t *testing.T) {
 	n.degradeAndEvaluate(degraded("a"), t0)
 	assert.Zero(t, sink.LogRecordCount(), "a job with a NaN statistic is not sent")
 	metadatatest.AssertEqualProcessorRetrainJobsDropped(t, n.tel, []metricdata.DataPoint[int64]{
-		{Value: 1, Attributes: attribute.NewSet(attribute.String("reason", "invalid"))},
+		{Value: 1, Attributes: withID(attribute.String("reason", "invalid"))},
 	}, metricdatatest.IgnoreTimestamp())
 	assert.Equal(t, 1, n.logs.FilterMessageSnippet("no cooldown started").Len())
 
@@ -56,7 +56,7 @@ func TestAnUnresolvedPercentileIsCountedAndExplainedOncePerModel(t *testing.T) {
 		n.p.evaluate(context.Background(), end)
 	}
 	metadatatest.AssertEqualProcessorRetrainAbstentions(t, n.tel, []metricdata.DataPoint[int64]{
-		{Value: 3, Attributes: attribute.NewSet(attribute.String("observer", "latency_sla"), attribute.String("outcome", "unresolved"))},
+		{Value: 3, Attributes: withID(attribute.String("observer", "latency_sla"), attribute.String("outcome", "unresolved"))},
 	}, metricdatatest.IgnoreTimestamp())
 	lines := n.logs.FilterMessageSnippet("straddles its threshold").All()
 	require.Len(t, lines, 1, "said once per model, not at every evaluation")
@@ -81,8 +81,8 @@ func TestAbstentionsAreCountedByObserverAndOutcome(t *testing.T) {
 	n.p.evaluate(context.Background(), t0)
 	// 10 predictions after the baseline: below min_samples; the model was seen 10 s of a 5 m window.
 	metadatatest.AssertEqualProcessorRetrainAbstentions(t, n.tel, []metricdata.DataPoint[int64]{
-		{Value: 1, Attributes: attribute.NewSet(attribute.String("observer", "latency_sla"), attribute.String("outcome", "few_samples"))},
-		{Value: 1, Attributes: attribute.NewSet(attribute.String("observer", "accuracy_drift"), attribute.String("outcome", "few_samples"))},
-		{Value: 1, Attributes: attribute.NewSet(attribute.String("observer", "throughput_floor"), attribute.String("outcome", "few_samples"))},
+		{Value: 1, Attributes: withID(attribute.String("observer", "latency_sla"), attribute.String("outcome", "few_samples"))},
+		{Value: 1, Attributes: withID(attribute.String("observer", "accuracy_drift"), attribute.String("outcome", "few_samples"))},
+		{Value: 1, Attributes: withID(attribute.String("observer", "throughput_floor"), attribute.String("outcome", "few_samples"))},
 	}, metricdatatest.IgnoreTimestamp())
 }

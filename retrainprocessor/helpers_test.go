@@ -7,14 +7,17 @@ import (
 	"time"
 
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/component/componenttest"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/plog"
 	"go.opentelemetry.io/collector/pdata/pmetric"
 	"go.opentelemetry.io/collector/processor"
+	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/visutility/otelcol-retrain/internal/job"
+	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/metadata"
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/metadatatest"
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/observer"
 )
@@ -51,10 +54,18 @@ type harness struct {
 
 func newHarness(t *testing.T, cfg *Config, now time.Time) *harness {
 	t.Helper()
+	tel := componenttest.NewTelemetry()
+	t.Cleanup(func() { require.NoError(t, tel.Shutdown(context.Background())) }) // after the processor's
+	return newHarnessOn(t, cfg, now, tel, component.NewID(metadata.Type))
+}
+
+// newHarnessOn is newHarness with the component ID id, recording its telemetry into tel.
+func newHarnessOn(t *testing.T, cfg *Config, now time.Time, tel *componenttest.Telemetry, id component.ID) *harness {
+	t.Helper()
 	require.NoError(t, cfg.Validate())
 	h := &harness{
 		t:       t,
-		tel:     componenttest.NewTelemetry(),
+		tel:     tel,
 		clock:   newClock(now),
 		metrics: new(consumertest.MetricsSink),
 		logs:    new(consumertest.LogsSink),
@@ -63,6 +74,7 @@ func newHarness(t *testing.T, cfg *Config, now time.Time) *harness {
 	}
 	f := NewFactory()
 	set := metadatatest.NewSettings(h.tel)
+	set.ID = id
 	var err error
 	h.mp, err = f.CreateMetrics(context.Background(), set, cfg, h.metrics)
 	require.NoError(t, err)
@@ -84,7 +96,6 @@ func newHarness(t *testing.T, cfg *Config, now time.Time) *harness {
 	t.Cleanup(func() {
 		require.NoError(t, h.mp.Shutdown(context.Background()))
 		require.NoError(t, h.lp.Shutdown(context.Background()))
-		require.NoError(t, h.tel.Shutdown(context.Background()))
 	})
 	return h
 }
@@ -226,4 +237,10 @@ func observerConfig[C observer.Config](t testing.TB, cfg *Config, name string) C
 // override is an override of model setting keys per observer, as if decoded from YAML.
 func override(model string, keys map[string]map[string]any) OverrideConfig {
 	return OverrideConfig{Model: model, observers: keys}
+}
+
+// withID is the attribute set kvs plus the component ID every measurement of the processor's own
+// metrics carries: processor="retrain", the ID metadatatest.NewSettings gives the instances the tests build.
+func withID(kvs ...attribute.KeyValue) attribute.Set {
+	return attribute.NewSet(append(kvs, attribute.String("processor", "retrain"))...)
 }

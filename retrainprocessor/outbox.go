@@ -53,7 +53,7 @@ func (p *retrainProcessor) enqueue(ctx context.Context, d *decision, j *outboxJo
 	}
 	d.jobs = append(d.jobs, j)
 	e.outbox = append(e.outbox, j)
-	p.telemetry.ProcessorRetrainOutboxJobs.Add(ctx, 1)
+	p.telemetry.ProcessorRetrainOutboxJobs.Add(ctx, 1, p.attrs.id...)
 }
 
 // replay hands on the jobs restored into the outbox at Start, before the first evaluation.
@@ -106,7 +106,7 @@ func (p *retrainProcessor) handOff(ctx context.Context, now time.Time) {
 				j.pending[i] = false
 			}
 			e.batchSize[i] = min(handOffBatch, 2*e.batchSize[i])
-			p.telemetry.ProcessorRetrainJobsEmitted.Add(ctx, int64(len(batch)))
+			p.telemetry.ProcessorRetrainJobsEmitted.Add(ctx, int64(len(batch)), p.attrs.id...)
 		}
 	}
 	kept := e.outbox[:0]
@@ -135,7 +135,7 @@ func (p *retrainProcessor) refused(ctx context.Context, i, n int, err error) {
 		}
 	}
 	if first > 0 {
-		p.telemetry.ProcessorRetrainJobsFailed.Add(ctx, first)
+		p.telemetry.ProcessorRetrainJobsFailed.Add(ctx, first, p.attrs.id...)
 	}
 	if ctx.Err() == nil {
 		p.logger.Warn("Logs pipeline refused RetrainJob records; they stay in the outbox and are retried at the next evaluation",
@@ -149,7 +149,7 @@ func (p *retrainProcessor) remove(ctx context.Context, j *outboxJob) {
 	if i := slices.Index(d.jobs, j); i >= 0 {
 		d.jobs = slices.Delete(d.jobs, i, i+1)
 	}
-	p.telemetry.ProcessorRetrainOutboxJobs.Add(ctx, -1)
+	p.telemetry.ProcessorRetrainOutboxJobs.Add(ctx, -1, p.attrs.id...)
 }
 
 // trim drops the oldest jobs beyond maxOutboxJobs: each is counted and named in the log.
@@ -165,7 +165,7 @@ func (p *retrainProcessor) trim(ctx context.Context) {
 		p.remove(ctx, j)
 	}
 	e.outbox = slices.Delete(e.outbox, 0, over)
-	p.telemetry.ProcessorRetrainJobsDropped.Add(ctx, int64(over), droppedOutboxFull...)
+	p.telemetry.ProcessorRetrainJobsDropped.Add(ctx, int64(over), p.attrs.droppedOutboxFull...)
 	p.logger.Error("Dropping the oldest RetrainJobs: the logs pipeline kept refusing them and the outbox is full",
 		zap.Int("jobs", over), zap.Int("outbox_limit", e.maxOutbox), zap.Strings("job_ids", ids))
 }
@@ -187,9 +187,9 @@ func (p *retrainProcessor) reportOutboxAtStop(ctx context.Context) {
 			zap.Int("jobs", len(ids)), zap.Strings("job_ids", ids))
 		return
 	}
-	p.telemetry.ProcessorRetrainJobsDropped.Add(ctx, int64(len(ids)), droppedShutdown...)
+	p.telemetry.ProcessorRetrainJobsDropped.Add(ctx, int64(len(ids)), p.attrs.droppedShutdown...)
 	p.logger.Error("RetrainJobs the logs pipeline has not accepted are lost at shutdown: without `storage` the outbox is in memory",
 		zap.Int("jobs", len(ids)), zap.Strings("job_ids", ids))
-	p.telemetry.ProcessorRetrainOutboxJobs.Add(ctx, -int64(len(ids)))
+	p.telemetry.ProcessorRetrainOutboxJobs.Add(ctx, -int64(len(ids)), p.attrs.id...)
 	e.outbox = nil
 }

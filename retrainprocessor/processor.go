@@ -32,6 +32,7 @@ type retrainProcessor struct {
 	cfg       *Config
 	logger    *zap.Logger
 	telemetry *metadata.TelemetryBuilder
+	attrs     *telemetryAttrs // of the telemetry, with the component ID
 	forget    func()
 	now       func() time.Time
 	// wait returns a channel that fires after d; tests replace it to drive ticks by hand.
@@ -90,6 +91,7 @@ func newRetrainProcessor(set processor.Settings, cfg *Config, forget func()) (*r
 		cfg:       cfg,
 		logger:    set.Logger,
 		telemetry: tb,
+		attrs:     newTelemetryAttrs(set.ID),
 		forget:    forget,
 		now:       time.Now,
 		wait:      time.After,
@@ -151,8 +153,8 @@ func (p *retrainProcessor) withIDs(obs []observer.Observer, ids map[string]int) 
 			ids[o.Name()] = id
 			var sets [observerOutcomes][]metric.AddOption
 			for outcome := range sets {
-				sets[outcome] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(
-					attribute.String("observer", o.Name()), attribute.String("outcome", observer.Outcome(outcome).String())))}
+				sets[outcome] = p.attrs.with(
+					attribute.String("observer", o.Name()), attribute.String("outcome", observer.Outcome(outcome).String()))
 			}
 			p.abstainAttrs = append(p.abstainAttrs, sets)
 		}

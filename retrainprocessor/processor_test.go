@@ -77,7 +77,7 @@ func TestSeedSmoke(t *testing.T) {
 	h.evaluate(t0.Add(20 * time.Second))
 	assert.Len(t, h.jobs(), 1, "evaluations inside the cooldown emit nothing")
 	metadatatest.AssertEqualProcessorRetrainJobsSuppressed(t, h.tel,
-		[]metricdata.DataPoint[int64]{{Value: 2}}, metricdatatest.IgnoreTimestamp())
+		[]metricdata.DataPoint[int64]{{Value: 2, Attributes: withID()}}, metricdatatest.IgnoreTimestamp())
 
 	h.evaluate(t0.Add(30 * time.Second))
 	assert.Len(t, h.jobs(), 2, "the cooldown is over and the data is still in the window")
@@ -158,12 +158,12 @@ func TestJobFromSDKLikeCumulativeHistograms(t *testing.T) {
 		require.Equal(t, want, have, "request %d changed", i)
 	}
 	metadatatest.AssertEqualProcessorRetrainDataPointsSkipped(t, h.tel, []metricdata.DataPoint[int64]{
-		{Attributes: attribute.NewSet(attribute.String("reason", "unattributed")), Value: int64(len(sent))},
+		{Attributes: withID(attribute.String("reason", "unattributed")), Value: int64(len(sent))},
 	}, metricdatatest.IgnoreTimestamp())
 	metadatatest.AssertEqualProcessorRetrainModels(t, h.tel,
-		[]metricdata.DataPoint[int64]{{Value: 2}}, metricdatatest.IgnoreTimestamp())
+		[]metricdata.DataPoint[int64]{{Value: 2, Attributes: withID()}}, metricdatatest.IgnoreTimestamp())
 	metadatatest.AssertEqualProcessorRetrainJobsEmitted(t, h.tel,
-		[]metricdata.DataPoint[int64]{{Value: 1}}, metricdatatest.IgnoreTimestamp())
+		[]metricdata.DataPoint[int64]{{Value: 1, Attributes: withID()}}, metricdatatest.IgnoreTimestamp())
 }
 
 func roundEvidence(in []job.Evidence) []job.Evidence {
@@ -378,7 +378,7 @@ func TestBadInputIsSkippedAndCounted(t *testing.T) {
 	require.Len(t, h.metrics.AllMetrics(), 1, "bad input is still forwarded")
 
 	reason := func(r string, n int64) metricdata.DataPoint[int64] {
-		return metricdata.DataPoint[int64]{Attributes: attribute.NewSet(attribute.String("reason", r)), Value: n}
+		return metricdata.DataPoint[int64]{Attributes: withID(attribute.String("reason", r)), Value: n}
 	}
 	metadatatest.AssertEqualProcessorRetrainDataPointsSkipped(t, h.tel, []metricdata.DataPoint[int64]{
 		reason("unattributed", 3),
@@ -388,8 +388,8 @@ func TestBadInputIsSkippedAndCounted(t *testing.T) {
 		reason("unknown_unit", 1),
 	}, metricdatatest.IgnoreTimestamp())
 	metadatatest.AssertEqualProcessorRetrainDataPoints(t, h.tel, []metricdata.DataPoint[int64]{
-		{Attributes: attribute.NewSet(attribute.String("signal", "accuracy")), Value: 1},
-		{Attributes: attribute.NewSet(attribute.String("signal", "latency")), Value: 1},
+		{Attributes: withID(attribute.String("signal", "accuracy")), Value: 1},
+		{Attributes: withID(attribute.String("signal", "latency")), Value: 1},
 	}, metricdatatest.IgnoreTimestamp())
 }
 
@@ -401,7 +401,7 @@ func TestOutOfOrderAndDuplicatePointsAreCounted(t *testing.T) {
 	h.consume(a.export(t0.Add(-time.Minute)))     // duplicate
 	h.consume(a.export(t0.Add(-2 * time.Minute))) // out of order
 	metadatatest.AssertEqualProcessorRetrainDataPointsSkipped(t, h.tel, []metricdata.DataPoint[int64]{
-		{Attributes: attribute.NewSet(attribute.String("reason", "out_of_order")), Value: 4},
+		{Attributes: withID(attribute.String("reason", "out_of_order")), Value: 4},
 	}, metricdatatest.IgnoreTimestamp())
 }
 
@@ -427,7 +427,7 @@ func TestMaxModelsSkipsNewModelsAndKeepsLiveOnes(t *testing.T) {
 	}
 	assert.ElementsMatch(t, []string{"model-a", "model-b"}, models)
 	metadatatest.AssertEqualProcessorRetrainDataPointsSkipped(t, h.tel, []metricdata.DataPoint[int64]{
-		{Attributes: attribute.NewSet(attribute.String("reason", "over_max_models")), Value: 30 * 3},
+		{Attributes: withID(attribute.String("reason", "over_max_models")), Value: 30 * 3},
 	}, metricdatatest.IgnoreTimestamp())
 }
 
@@ -445,7 +445,7 @@ func TestIdleModelsAreEvictedAndFreeTheirPlace(t *testing.T) {
 	h.consume(newApp("b", "model-b", "", t0).export(t0.Add(11 * time.Minute)))
 	assert.Equal(t, int64(1), h.p.models.count.Load())
 	metadatatest.AssertEqualProcessorRetrainModels(t, h.tel,
-		[]metricdata.DataPoint[int64]{{Value: 1}}, metricdatatest.IgnoreTimestamp())
+		[]metricdata.DataPoint[int64]{{Value: 1, Attributes: withID()}}, metricdatatest.IgnoreTimestamp())
 }
 
 // flakyLogs refuses the first `failures` batches.
@@ -496,9 +496,9 @@ func TestRefusedJobsAreRetriedAtTheNextEvaluation(t *testing.T) {
 	p.evaluate(context.Background(), t0.Add(time.Minute)) // in cooldown: only the retry goes out
 	assert.Equal(t, 1, countRecords(logs.AllLogs()))
 	metadatatest.AssertEqualProcessorRetrainJobsFailed(t, tel,
-		[]metricdata.DataPoint[int64]{{Value: 1}}, metricdatatest.IgnoreTimestamp())
+		[]metricdata.DataPoint[int64]{{Value: 1, Attributes: withID()}}, metricdatatest.IgnoreTimestamp())
 	metadatatest.AssertEqualProcessorRetrainJobsEmitted(t, tel,
-		[]metricdata.DataPoint[int64]{{Value: 1}}, metricdatatest.IgnoreTimestamp())
+		[]metricdata.DataPoint[int64]{{Value: 1, Attributes: withID()}}, metricdatatest.IgnoreTimestamp())
 }
 
 func TestStartFailsWithoutALogsPipeline(t *testing.T) {
@@ -686,7 +686,7 @@ func TestDeltaHistogramPointsAreAddedWhole(t *testing.T) {
 	assert.Equal(t, 100.0, p50.Value, "the +Inf bucket reports the highest bound")
 
 	reason := func(r string, n int64) metricdata.DataPoint[int64] {
-		return metricdata.DataPoint[int64]{Attributes: attribute.NewSet(attribute.String("reason", r)), Value: n}
+		return metricdata.DataPoint[int64]{Attributes: withID(attribute.String("reason", r)), Value: n}
 	}
 	metadatatest.AssertEqualProcessorRetrainDataPointsSkipped(t, h.tel, []metricdata.DataPoint[int64]{
 		reason("bad_value", 2),

@@ -254,7 +254,7 @@ func TestEstimatedAccuracyAbstainsWhenTheThresholdIsNotABound(t *testing.T) {
 	serveScores(n, a, unsure, 1, t0, t0.Add(6*time.Minute))
 	assert.Empty(t, decodeJobs(t, sink.AllLogs()))
 	metadatatest.AssertEqualProcessorRetrainAbstentions(t, n.tel, []metricdata.DataPoint[int64]{
-		{Value: 6, Attributes: attribute.NewSet(attribute.String("observer", "estimated_accuracy"), attribute.String("outcome", "not_a_bound"))},
+		{Value: 6, Attributes: withID(attribute.String("observer", "estimated_accuracy"), attribute.String("outcome", "not_a_bound"))},
 	}, metricdatatest.IgnoreTimestamp())
 }
 
@@ -293,7 +293,7 @@ func TestScoresOutsideTheUnitIntervalAreBadValues(t *testing.T) {
 			h.consume(md)
 			assert.Equal(t, 1, h.metrics.DataPointCount(), "the point passes through")
 			metadatatest.AssertEqualProcessorRetrainDataPointsSkipped(t, h.tel, []metricdata.DataPoint[int64]{
-				{Value: 1, Attributes: attribute.NewSet(attribute.String("reason", "bad_value"))},
+				{Value: 1, Attributes: withID(attribute.String("reason", "bad_value"))},
 			}, metricdatatest.IgnoreTimestamp())
 		})
 	}
@@ -318,10 +318,10 @@ func TestExponentialScoresAboveOneAreBadValues(t *testing.T) {
 	}
 	h.consume(md)
 	metadatatest.AssertEqualProcessorRetrainDataPointsSkipped(t, h.tel, []metricdata.DataPoint[int64]{
-		{Value: 1, Attributes: attribute.NewSet(attribute.String("reason", "bad_value"))},
+		{Value: 1, Attributes: withID(attribute.String("reason", "bad_value"))},
 	}, metricdatatest.IgnoreTimestamp())
 	metadatatest.AssertEqualProcessorRetrainDataPoints(t, h.tel, []metricdata.DataPoint[int64]{
-		{Value: 1, Attributes: attribute.NewSet(attribute.String("signal", "score"))},
+		{Value: 1, Attributes: withID(attribute.String("signal", "score"))},
 	}, metricdatatest.IgnoreTimestamp())
 }
 
@@ -336,7 +336,7 @@ func TestScoreHistogramsOfTooManyBucketsAreSkipped(t *testing.T) {
 	a.counts[3], a.total = 5, 5
 	h.consume(a.export(t0))
 	metadatatest.AssertEqualProcessorRetrainDataPointsSkipped(t, h.tel, []metricdata.DataPoint[int64]{
-		{Value: 1, Attributes: attribute.NewSet(attribute.String("reason", "over_max_buckets_per_point"))},
+		{Value: 1, Attributes: withID(attribute.String("reason", "over_max_buckets_per_point"))},
 	}, metricdatatest.IgnoreTimestamp())
 }
 

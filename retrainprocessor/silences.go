@@ -130,7 +130,7 @@ func (p *retrainProcessor) writeSilences(ctx context.Context, list []status.Sile
 	ctx, cancel := context.WithTimeout(ctx, loadTimeout)
 	defer cancel()
 	if err := p.store.write(ctx, []*storage.Operation{storage.SetOperation(silencesKey, b)}); err != nil {
-		p.telemetry.ProcessorRetrainStateErrors.Add(ctx, 1, stateWrite...)
+		p.telemetry.ProcessorRetrainStateErrors.Add(ctx, 1, p.attrs.stateWrite...)
 		return fmt.Errorf("store the silences: %w", err)
 	}
 	return nil
@@ -153,7 +153,7 @@ func (p *retrainProcessor) restoreSilences(ctx context.Context) {
 		}
 	}
 	if err != nil {
-		p.telemetry.ProcessorRetrainStateErrors.Add(ctx, 1, stateDecode...)
+		p.telemetry.ProcessorRetrainStateErrors.Add(ctx, 1, p.attrs.stateDecode...)
 		p.logger.Error("Cannot read the stored silences; models are not silenced", zap.Error(err))
 		return
 	}

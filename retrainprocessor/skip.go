@@ -3,9 +3,6 @@ package retrainprocessor // import "github.com/visutility/otelcol-retrain/retrai
 import (
 	"context"
 
-	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/metric"
-
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/window"
 )
 
@@ -53,22 +50,6 @@ const (
 
 var signalNames = [signalCount]string{"latency", "throughput", "accuracy", "score"}
 
-// Precomputed, and passed as slices (opts...), so recording telemetry allocates nothing: a single
-// variadic option would escape into a new slice on every call.
-var (
-	reasonAttrs [reasonCount][]metric.AddOption
-	signalAttrs [signalCount][]metric.AddOption
-)
-
-func init() {
-	for i, n := range reasonNames {
-		reasonAttrs[i] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(attribute.String("reason", n)))}
-	}
-	for i, n := range signalNames {
-		signalAttrs[i] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(attribute.String("signal", n)))}
-	}
-}
-
 // tally counts one request's outcomes, recorded once per request instead of once per point.
 type tally struct {
 	aggregated [signalCount]int64
@@ -81,16 +62,16 @@ func (p *retrainProcessor) record(ctx context.Context, t *tally) {
 	tb := p.telemetry
 	for i, n := range t.aggregated {
 		if n > 0 {
-			tb.ProcessorRetrainDataPoints.Add(ctx, n, signalAttrs[i]...)
+			tb.ProcessorRetrainDataPoints.Add(ctx, n, p.attrs.signal[i]...)
 		}
 	}
 	for i, n := range t.skipped {
 		if n > 0 {
-			tb.ProcessorRetrainDataPointsSkipped.Add(ctx, n, reasonAttrs[i]...)
+			tb.ProcessorRetrainDataPointsSkipped.Add(ctx, n, p.attrs.reason[i]...)
 		}
 	}
 	if t.newModels > 0 {
-		tb.ProcessorRetrainModels.Add(ctx, t.newModels)
+		tb.ProcessorRetrainModels.Add(ctx, t.newModels, p.attrs.id...)
 	}
 }
 
