@@ -169,3 +169,18 @@ func TestTheStatusServerServesTheBoardThroughConfighttp(t *testing.T) {
 	_, err = http.Get(base + "/")
 	assert.Error(t, err, "the server stops with the processor")
 }
+
+func TestADryRunShowsWhatWouldHaveFired(t *testing.T) {
+	cfg := statusConfig()
+	cfg.Strategy.DryRun = true
+	sink := new(consumertest.LogsSink)
+	n := startNode(t, cfg, nodeOptions{logs: sink, now: t0})
+	n.degradeAndEvaluate(degraded("fraud-detector"), t0)
+	assert.Zero(t, sink.LogRecordCount())
+	m, ok := n.p.board.Model("fraud-detector", "")
+	require.True(t, ok)
+	assert.Equal(t, status.GateWouldFire, m.Gate)
+	require.Len(t, m.LastJobs, 1)
+	assert.True(t, m.LastJobs[0].DryRun)
+	assert.True(t, n.p.board.Info().DryRun, "the page shows the dry-run banner")
+}
