@@ -3,15 +3,21 @@ package retrainprocessor
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/open-telemetry/opentelemetry-collector-contrib/extension/storage/filestorage"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/consumer/consumertest"
+	"go.opentelemetry.io/collector/extension"
+	"go.opentelemetry.io/collector/extension/extensiontest"
+	"go.opentelemetry.io/collector/extension/xextension/storage"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 
@@ -183,4 +189,108 @@ func TestADryRunShowsWhatWouldHaveFired(t *testing.T) {
 	require.Len(t, m.LastJobs, 1)
 	assert.True(t, m.LastJobs[0].DryRun)
 	assert.True(t, n.p.board.Info().DryRun, "the page shows the dry-run banner")
+}
+
+// flakyStorage is file_storage whose first read of the silences fails, as a busy disk might.
+type flakyStorage struct {
+	extension.Extension
+}
+
+func (f flakyStorage) GetClient(ctx context.Context, kind component.Kind, id component.ID, name string) (storage.Client, error) {
+	c, err := f.Extension.(storage.Extension).GetClient(ctx, kind, id, name)
+	return flakyClient{c}, err
+}
+
+type flakyClient struct{ storage.Client }
+
+func (c flakyClient) Get(ctx context.Context, key string) ([]byte, error) {
+	if key == silencesKey {
+		return nil, errors.New("busy")
+	}
+	return c.Client.Get(ctx, key)
+}
+
+func TestSilencesThatCouldNotBeReadAreNotOverwritten(t *testing.T) {
+	dir := t.TempDir()
+	n := startNode(t, statusConfig(), nodeOptions{dir: dir, now: t0})
+	_, err := n.p.board.AddSilence("a", "", time.Hour, "")
+	require.NoError(t, err)
+	_, err = n.p.board.AddSilence("b", "", time.Hour, "")
+	require.NoError(t, err)
+	n.stop()
+
+	f := filestorage.NewFactory()
+	sc := f.CreateDefaultConfig().(*filestorage.Config)
+	sc.Directory = dir
+	ext, err := f.Create(context.Background(), extensiontest.NewNopSettings(f.Type()), sc)
+	require.NoError(t, err)
+	n = startNode(t, statusConfig(), nodeOptions{ext: flakyStorage{ext}, now: t0.Add(time.Minute)})
+	assert.Equal(t, 1, n.logs.FilterMessageSnippet("Cannot read the stored silences").Len())
+	_, err = n.p.board.AddSilence("c", "", time.Hour, "")
+	assert.ErrorIs(t, err, errSilencesUnreadable)
+	n.stop()
+
+	n = startNode(t, statusConfig(), nodeOptions{dir: dir, now: t0.Add(2 * time.Minute)})
+	assert.Len(t, n.p.board.Silences(), 2, "both survived")
+}
+
+// slowStorage is file_storage whose writes wait until released.
+type slowStorage struct {
+	extension.Extension
+	entered, release chan struct{}
+}
+
+func (s slowStorage) GetClient(ctx context.Context, kind component.Kind, id component.ID, name string) (storage.Client, error) {
+	c, err := s.Extension.(storage.Extension).GetClient(ctx, kind, id, name)
+	return slowClient{c, s.entered, s.release}, err
+}
+
+type slowClient struct {
+	storage.Client
+	entered, release chan struct{}
+}
+
+func (c slowClient) Batch(ctx context.Context, ops ...*storage.Operation) error {
+	for _, op := range ops {
+		if op.Key == silencesKey {
+			c.entered <- struct{}{}
+			select {
+			case <-c.release:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
+	}
+	return c.Client.Batch(ctx, ops...)
+}
+
+func TestASlowSilenceWriteDoesNotHoldUpTheEvaluation(t *testing.T) {
+	f := filestorage.NewFactory()
+	sc := f.CreateDefaultConfig().(*filestorage.Config)
+	sc.Directory = t.TempDir()
+	ext, err := f.Create(context.Background(), extensiontest.NewNopSettings(f.Type()), sc)
+	require.NoError(t, err)
+	entered, release := make(chan struct{}, 1), make(chan struct{})
+	n := startNode(t, statusConfig(), nodeOptions{ext: slowStorage{ext, entered, release}, now: t0})
+	n.degradeAndEvaluate(degraded("a"), t0)
+	added := make(chan error, 1)
+	go func() {
+		_, err := n.p.board.AddSilence("b", "", time.Hour, "")
+		added <- err
+	}()
+	<-entered // "b" is being written
+	done := make(chan struct{})
+	go func() {
+		n.p.evaluate(context.Background(), t0.Add(time.Minute)) // reads the silences while "b" is being written
+		_ = n.p.board.Silences()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("the evaluation waited for the silence write")
+	}
+	close(release)
+	require.NoError(t, <-added)
+	assert.Len(t, n.p.board.Silences(), 1)
 }

@@ -85,7 +85,8 @@ func (p *retrainProcessor) sendHealth(ctx context.Context) {
 	e := &p.eval
 	md := e.health
 	e.health = pmetric.Metrics{}
-	if md.ResourceMetrics().Len() == 0 {
+	models := md.ResourceMetrics().Len()
+	if models == 0 {
 		return
 	}
 	for i, next := range p.metrics {
@@ -96,7 +97,7 @@ func (p *retrainProcessor) sendHealth(ctx context.Context) {
 		}
 		if err := next.ConsumeMetrics(ctx, send); err != nil {
 			p.logger.Warn("A metrics pipeline refused the health metrics of an evaluation; they are dropped",
-				zap.Int("models", md.ResourceMetrics().Len()), zap.Error(err))
+				zap.Int("models", models), zap.Error(err))
 		}
 	}
 }

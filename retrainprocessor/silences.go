@@ -32,8 +32,14 @@ const maxSilences = 10000
 var errTooManySilences = fmt.Errorf("there are %d active silences already; delete some first", maxSilences)
 
 type silences struct {
-	mu   sync.Mutex
-	list []status.Silence // active or expired since the last prune
+	// writeMu serialises the changes, which write storage without holding mu: evaluations and
+	// the page read the list meanwhile.
+	writeMu sync.Mutex
+	mu      sync.Mutex
+	list    []status.Silence // active or expired since the last prune
+	// unreadable is set when the stored silences could not be read at Start: a change would
+	// write over them, so none is taken until the next start.
+	unreadable bool
 	// any is set while list is not empty, so evaluations skip the lock when there is none.
 	any atomic.Bool
 }
@@ -68,6 +74,25 @@ func (s *silences) active(now time.Time) []status.Silence {
 	return slices.Clone(s.list)
 }
 
+// snapshot is a copy of the list.
+func (s *silences) snapshot() []status.Silence {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.list)
+}
+
+// set replaces the list; the caller holds writeMu.
+func (s *silences) set(list []status.Silence) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.list = list
+	s.any.Store(len(list) > 0)
+}
+
+// errSilencesUnreadable refuses changes that would write over silences Start could not read.
+var errSilencesUnreadable = errors.New("the stored silences could not be read at start (see the log); " +
+	"changing them now would overwrite them, so no change is taken until the collector restarts")
+
 func newSilenceID() string {
 	var b [8]byte
 	_, _ = rand.Read(b[:]) // never fails (crypto/rand)
@@ -79,18 +104,20 @@ func (p *retrainProcessor) addSilence(ctx context.Context, model, version string
 	now := p.now().UTC()
 	sl := status.Silence{ID: newSilenceID(), ModelID: model, ModelVersion: version, Comment: comment, CreatedAt: now, Until: now.Add(d)}
 	s := &p.silences
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.list = slices.DeleteFunc(s.list, func(sl status.Silence) bool { return !sl.Until.After(now) })
-	if len(s.list) >= maxSilences {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	if s.unreadable {
+		return status.Silence{}, errSilencesUnreadable
+	}
+	next := slices.DeleteFunc(s.snapshot(), func(sl status.Silence) bool { return !sl.Until.After(now) })
+	if len(next) >= maxSilences {
 		return status.Silence{}, errTooManySilences
 	}
-	next := append(slices.Clone(s.list), sl)
+	next = append(next, sl)
 	if err := p.writeSilences(ctx, next); err != nil {
 		return status.Silence{}, err
 	}
-	s.list = next
-	s.any.Store(len(s.list) > 0)
+	s.set(next)
 	p.logger.Info("Silenced a model: it is evaluated and fires no job until the silence ends",
 		zap.String("silence_id", sl.ID), zap.String("model", model), zap.String("version", version),
 		zap.Time("until", sl.Until), zap.String("comment", comment))
@@ -100,19 +127,22 @@ func (p *retrainProcessor) addSilence(ctx context.Context, model, version string
 // deleteSilence ends a silence now.
 func (p *retrainProcessor) deleteSilence(ctx context.Context, id string) error {
 	s := &p.silences
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	i := slices.IndexFunc(s.list, func(sl status.Silence) bool { return sl.ID == id })
-	if i < 0 || !s.list[i].Until.After(p.now()) {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	if s.unreadable {
+		return errSilencesUnreadable
+	}
+	next := s.snapshot()
+	i := slices.IndexFunc(next, func(sl status.Silence) bool { return sl.ID == id })
+	if i < 0 || !next[i].Until.After(p.now()) {
 		return status.ErrNotFound
 	}
-	next := slices.Delete(slices.Clone(s.list), i, i+1)
+	gone := next[i]
+	next = slices.Delete(next, i, i+1)
 	if err := p.writeSilences(ctx, next); err != nil {
 		return err
 	}
-	gone := s.list[i]
-	s.list = next
-	s.any.Store(len(s.list) > 0)
+	s.set(next)
 	p.logger.Info("Ended a silence", zap.String("silence_id", id), zap.String("model", gone.ModelID),
 		zap.String("version", gone.ModelVersion))
 	return nil
@@ -120,8 +150,8 @@ func (p *retrainProcessor) deleteSilence(ctx context.Context, id string) error {
 
 // writeSilences stores list; without storage it is kept in memory only.
 func (p *retrainProcessor) writeSilences(ctx context.Context, list []status.Silence) error {
-	if !p.store.enabled() {
-		return nil
+	if p.cfg.Storage == nil || p.store.abandoned.Load() {
+		return nil // kept in memory: without storage, or with one that did not answer at Start
 	}
 	b, err := json.Marshal(storedSilences{Version: 1, Silences: list})
 	if err != nil {
@@ -146,15 +176,32 @@ func (p *retrainProcessor) restoreSilences(ctx context.Context) {
 		return
 	}
 	var stored storedSilences
+	readFailed := err != nil
+	keep := readFailed // a read that failed may succeed next time: do not write over what is there
 	if err == nil {
 		err = json.Unmarshal(b, &stored)
-		if err == nil && stored.Version != 1 {
-			err = errors.New("unknown version")
+		switch {
+		case err == nil && stored.Version > 1: // a newer collector's: keep it for it
+			err, keep = fmt.Errorf("written by a newer version (%d)", stored.Version), true
+		case err == nil && stored.Version < 1:
+			err = errors.New("no version")
 		}
 	}
 	if err != nil {
-		p.telemetry.ProcessorRetrainStateErrors.Add(ctx, 1, p.attrs.stateDecode...)
-		p.logger.Error("Cannot read the stored silences; models are not silenced", zap.Error(err))
+		op := p.attrs.stateDecode
+		if readFailed {
+			op = p.attrs.stateRead
+		}
+		p.telemetry.ProcessorRetrainStateErrors.Add(ctx, 1, op...)
+		if !keep { // corrupt: nothing to lose by writing a new list
+			p.logger.Error("Cannot decode the stored silences; models are not silenced", zap.Error(err))
+			return
+		}
+		p.logger.Error("Cannot read the stored silences; models are not silenced, and the API refuses to change "+
+			"silences until the next start, so the stored ones are not overwritten", zap.Error(err))
+		p.silences.writeMu.Lock()
+		p.silences.unreadable = true
+		p.silences.writeMu.Unlock()
 		return
 	}
 	p.silences.mu.Lock()

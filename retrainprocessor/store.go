@@ -21,12 +21,19 @@ var loadTimeout = 15 * time.Second
 // store reads and writes the decision state in a storage extension. Without one (the zero
 // value) every call succeeds and keeps nothing.
 type store struct {
-	mu     sync.Mutex // serialises calls to client and its Close
+	// mu keeps Close from running under a call to client: calls share it (a storage client is
+	// safe for concurrent use: the evaluation's batches and the status API's silences run side
+	// by side), Close takes it alone.
+	mu     sync.RWMutex
 	client storage.Client
 	// abandoned is set when reading at Start timed out: a storage that does not answer is not
 	// used again in this run, so evaluations never wait for it.
 	abandoned atomic.Bool
+	// closed is set, under mu, once the client was closed.
+	closed bool
 }
+
+var errStorageClosed = errors.New("the storage is closed: the processor is shutting down")
 
 func (s *store) open(ctx context.Context, host component.Host, self, id component.ID) error {
 	ext, ok := host.GetExtensions()[id]
@@ -79,8 +86,8 @@ func (s *store) load(ctx context.Context) loaded {
 }
 
 func (s *store) read(ctx context.Context) loaded {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	var l loaded
 	b, err := s.client.Get(ctx, state.IndexKey)
 	if err != nil {
@@ -126,12 +133,15 @@ func (s *store) write(ctx context.Context, ops []*storage.Operation) error {
 	if len(ops) == 0 {
 		return nil
 	}
-	if !s.enabled() {
+	if s.abandoned.Load() {
 		return nil
 	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	if s.client == nil {
+		if s.closed {
+			return errStorageClosed // a late silence from a server that outlived its shutdown deadline
+		}
 		return nil
 	}
 	return s.client.Batch(ctx, ops...)
@@ -150,7 +160,7 @@ func (s *store) close(ctx context.Context) error {
 		return nil
 	}
 	err := s.client.Close(ctx)
-	s.client = nil
+	s.client, s.closed = nil, true
 	return err
 }
 
@@ -161,8 +171,8 @@ func (s *store) get(ctx context.Context, key string) ([]byte, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, loadTimeout)
 	defer cancel()
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	if s.client == nil {
 		return nil, nil
 	}

@@ -382,6 +382,14 @@ func (h *handler) decodeSilence(w http.ResponseWriter, r *http.Request) (silence
 	if strings.TrimSpace(req.ModelID) == "" {
 		return req, 0, badField("model_id", "model_id is required")
 	}
+	for _, f := range []struct{ key, value string }{{"model_id", req.ModelID}, {"model_version", req.ModelVersion}} {
+		switch {
+		case len(f.value) > MaxModelID:
+			return req, 0, badField(f.key, "%s must be at most %d bytes (got %d)", f.key, MaxModelID, len(f.value))
+		case f.value != strings.TrimSpace(f.value):
+			return req, 0, badField(f.key, "%s must not start or end with spaces (got %q): it would silence no model", f.key, f.value)
+		}
+	}
 	if req.Duration == "" {
 		return req, 0, badField("duration", `duration is required: a Go duration such as "2h" or "90m"`)
 	}

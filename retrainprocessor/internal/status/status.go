@@ -96,6 +96,9 @@ type Model struct {
 	Resource map[string]any `json:"resource,omitempty"`
 }
 
+// MaxModelID bounds a silence's model_id and model_version, in bytes.
+const MaxModelID = 256
+
 // HistoryLength is how many evaluations a model's history keeps.
 const HistoryLength = 60
 
