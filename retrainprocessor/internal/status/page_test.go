@@ -341,19 +341,25 @@ func BenchmarkPage10k(b *testing.B) {
 	b.ReportMetric(float64(n), "bytes/page")
 }
 
-// TestWriteSample writes the fake's page for a look: STATUS_SAMPLE=/tmp/status-sample.html.
-func TestWriteSample(t *testing.T) {
-	path := os.Getenv("STATUS_SAMPLE")
-	if path == "" {
-		t.Skip("STATUS_SAMPLE not set")
-	}
+// TestTheSamplePageRenders renders the fake's page with a dry run and two silences, as the
+// README's screenshot shows it; STATUS_SAMPLE=/tmp/status-sample.html also writes it for a look.
+func TestTheSamplePageRenders(t *testing.T) {
 	src := newFake()
 	src.info.DryRun = true
 	src.silences = append(src.silences, Silence{ID: "s2", ModelID: "recsys", ModelVersion: "7", Comment: "A/B test until Monday",
 		CreatedAt: testNow.Add(-time.Hour), Until: testNow.Add(50 * time.Hour)})
 	resp := do(t, newTestHandler(src, Options{}), "GET", "/", "")
 	require.Equal(t, 200, resp.code)
-	require.NoError(t, os.WriteFile(path, []byte(resp.body), 0o644))
+	root := parsePage(t, resp.body)
+	assert.NotNil(t, root.first(func(n *node) bool { return n.attr["id"] == "dry-run" }), "the dry-run banner")
+	var silenced []string
+	for _, n := range root.all(sel("tr", "silence")) {
+		silenced = append(silenced, n.attr["data-silence"])
+	}
+	assert.ElementsMatch(t, []string{"s1", "s2"}, silenced)
+	if path := os.Getenv("STATUS_SAMPLE"); path != "" {
+		require.NoError(t, os.WriteFile(path, []byte(resp.body), 0o644))
+	}
 }
 
 // assertFinding checks the first finding under n: its observer and what it read.
