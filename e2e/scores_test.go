@@ -5,7 +5,6 @@ package e2e
 import (
 	"fmt"
 	"maps"
-	"math"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -40,28 +39,6 @@ const (
 	psiThreshold        = 0.2 // prediction_drift's default threshold for psi
 )
 
-// confidentScore is a calibrated, confident classifier's score with a share pos of positives:
-// Beta(12, 1) near 1 for a positive, Beta(1, 12) near 0 for a negative (by inverse transform).
-// Such scores imply an accuracy of 12/13 ≈ 0.92 whatever pos is; the histogram's bucket edges
-// bound it to about [0.90, 0.95].
-func confidentScore(r *rand.Rand, pos float64) float64 {
-	if r.Float64() < pos {
-		return math.Pow(r.Float64(), 1.0/12)
-	}
-	return 1 - math.Pow(r.Float64(), 1.0/12)
-}
-
-// unsureScore is Beta(5, 5), the 5th smallest of 9 uniforms: scores around 0.5 that imply an
-// accuracy of about 0.62, bounded to about [0.60, 0.65].
-func unsureScore(r *rand.Rand) float64 {
-	var u [9]float64
-	for i := range u {
-		u[i] = r.Float64()
-	}
-	slices.Sort(u[:])
-	return u[4]
-}
-
 // TestScoreObserversFlagTheShiftingAndTheUnsureModel: three apps report prediction scores with
 // the Go SDK (an explicit histogram over 0.05, 0.10, …, 0.95). Once a model's drift reference is
 // pinned, the shifting model's class mix turns from 30% to 70% positives, still as confident,
@@ -89,20 +66,20 @@ func TestScoreObserversFlagTheShiftingAndTheUnsureModel(t *testing.T) {
 	}
 	apps := map[string]*app{
 		steadyScorer: startApp(t, cfg, steadyScorer, servingapp.GRPC, false, nil,
-			scores(11, func(r *rand.Rand) float64 { return confidentScore(r, 0.3) })),
+			scores(11, func(r *rand.Rand) float64 { return servingapp.ConfidentScore(r, 0.3) })),
 		shiftingScorer: startApp(t, cfg, shiftingScorer, servingapp.GRPC, false, nil,
 			scores(12, func(r *rand.Rand) float64 {
 				if shifted.Load() {
-					return confidentScore(r, 0.7)
+					return servingapp.ConfidentScore(r, 0.7)
 				}
-				return confidentScore(r, 0.3)
+				return servingapp.ConfidentScore(r, 0.3)
 			})),
 		unsureScorer: startApp(t, cfg, unsureScorer, servingapp.HTTP, false, nil,
 			scores(13, func(r *rand.Rand) float64 {
 				if unsure.Load() {
-					return unsureScore(r)
+					return servingapp.UnsureScore(r)
 				}
-				return confidentScore(r, 0.3)
+				return servingapp.ConfidentScore(r, 0.3)
 			})),
 	}
 

@@ -49,27 +49,6 @@ func wobble(base float64) float64 {
 	return base + 0.008*math.Sin(float64(time.Now().UnixMilli())/1300)
 }
 
-// confidentScore is a calibrated, confident classifier's score, with 30% positives: Beta(12, 1)
-// near 1 for a positive, Beta(1, 12) near 0 for a negative. Calibrated scores like these imply an
-// accuracy of 12/13 ≈ 0.92.
-func confidentScore(r *rand.Rand) float64 {
-	if r.Float64() < 0.3 {
-		return math.Pow(r.Float64(), 1.0/12)
-	}
-	return 1 - math.Pow(r.Float64(), 1.0/12)
-}
-
-// unsureScore is the same model once its inputs moved away from what it learnt: Beta(5, 5), the
-// 5th smallest of 9 uniforms, scores around 0.5 that imply an accuracy of about 0.62.
-func unsureScore(r *rand.Rand) float64 {
-	var u [9]float64
-	for i := range u {
-		u[i] = r.Float64()
-	}
-	slices.Sort(u[:])
-	return u[4]
-}
-
 // impliedAccuracy is the accuracy calibrated scores imply at the decision threshold 0.5: the
 // mean of p above it and 1 − p below, as the estimated_accuracy observer computes from buckets.
 func impliedAccuracy(scores []float64) float64 {
@@ -149,9 +128,9 @@ func newDemoApps(grpcEndpoint, httpEndpoint string, degradeAt time.Duration) []*
 	}
 	unsure.cfg.Score = func(r *rand.Rand) float64 {
 		if unsure.degraded() {
-			return unsureScore(r)
+			return servingapp.UnsureScore(r)
 		}
-		return confidentScore(r)
+		return servingapp.ConfidentScore(r, 0.3) // 30% positives
 	}
 	unsure.cfg.OnScore = unsure.observeScore
 
