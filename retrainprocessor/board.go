@@ -77,9 +77,7 @@ func (b *board) update(m *model, dec strategy.Decision, silencedUntil time.Time,
 	}
 	// One history point per evaluation and observer; NaN marks an abstention.
 	ms.times = appendBounded(ms.times, now)
-	seen := map[string]bool{}
 	for _, f := range e.boardFindings {
-		seen[f.Observer] = true
 		v := math.NaN()
 		if f.Outcome == observer.Observed.String() || f.Outcome == observer.Unresolved.String() {
 			v = f.Value
@@ -94,8 +92,8 @@ func (b *board) update(m *model, dec strategy.Decision, silencedUntil time.Time,
 			ms.meta[f.Observer] = status.Series{Observer: f.Observer, Statistic: f.Statistic, Unit: f.Unit, Threshold: f.Threshold}
 		}
 	}
-	for _, name := range ms.series {
-		if !seen[name] {
+	for _, name := range ms.series { // an observer no longer run (an override changed) keeps its place
+		if !slices.ContainsFunc(e.boardFindings, func(f status.Finding) bool { return f.Observer == name }) {
 			ms.history[name] = appendBounded(ms.history[name], math.NaN())
 		}
 	}
