@@ -191,95 +191,25 @@ func newBenchPayload(signal, temporality string, models, series int, at time.Tim
 func (pl *benchPayload) appendPoint(m pmetric.Metric, signal string, temp pmetric.AggregationTemporality, start, ts pcommon.Timestamp, i int) pcommon.Map {
 	switch signal {
 	case "explicit":
-		if m.Type() != pmetric.MetricTypeHistogram {
-			m.SetName("ml.model.latency")
-			m.SetUnit("ms")
-			m.SetEmptyHistogram().SetAggregationTemporality(temp)
-		}
-		dp := m.Histogram().DataPoints().AppendEmpty()
-		dp.SetStartTimestamp(start)
-		dp.SetTimestamp(ts)
-		dp.ExplicitBounds().FromRaw(sdkBounds)
-		counts := make([]uint64, benchExplicitBuckets)
-		var total uint64
-		for j := range counts {
-			counts[j] = uint64(1 + (i+j)%9)
-			total += counts[j]
-		}
-		dp.BucketCounts().FromRaw(counts)
-		dp.SetCount(total)
-		dp.SetSum(float64(total) * 40)
-		pl.hist = append(pl.hist, dp)
+		dp := pl.explicitPoint(m, "ml.model.latency", "ms", temp, start, ts, sdkBounds, i)
+		dp.SetSum(float64(dp.Count()) * 40)
 		return dp.Attributes()
 	case "exponential":
-		if m.Type() != pmetric.MetricTypeExponentialHistogram {
-			m.SetName("ml.model.latency")
-			m.SetUnit("ms")
-			m.SetEmptyExponentialHistogram().SetAggregationTemporality(temp)
-		}
-		dp := m.ExponentialHistogram().DataPoints().AppendEmpty()
-		dp.SetStartTimestamp(start)
-		dp.SetTimestamp(ts)
-		dp.SetScale(3)
-		dp.Positive().SetOffset(0)
-		counts := make([]uint64, benchExponentialBuckets)
-		var total uint64
-		for j := range counts {
-			counts[j] = uint64(1 + (i+j)%7)
-			total += counts[j]
-		}
-		dp.Positive().BucketCounts().FromRaw(counts)
-		dp.SetCount(total)
-		dp.SetSum(float64(total) * 40)
-		pl.exp = append(pl.exp, dp)
+		dp := pl.exponentialPoint(m, "ml.model.latency", "ms", temp, start, ts, 0, benchExponentialBuckets, i)
+		dp.SetSum(float64(dp.Count()) * 40)
 		return dp.Attributes()
 	case "score-explicit":
 		// As the Go SDK exports it with a View setting benchScoreBounds: sum, min and max recorded.
-		if m.Type() != pmetric.MetricTypeHistogram {
-			m.SetName("ml.model.score")
-			m.SetUnit("1")
-			m.SetEmptyHistogram().SetAggregationTemporality(temp)
-		}
-		dp := m.Histogram().DataPoints().AppendEmpty()
-		dp.SetStartTimestamp(start)
-		dp.SetTimestamp(ts)
-		dp.ExplicitBounds().FromRaw(benchScoreBounds)
-		counts := make([]uint64, benchScoreBuckets)
-		var total uint64
-		for j := range counts {
-			counts[j] = uint64(1 + (i+j)%9)
-			total += counts[j]
-		}
-		dp.BucketCounts().FromRaw(counts)
-		dp.SetCount(total)
-		dp.SetSum(float64(total) * 0.5)
+		dp := pl.explicitPoint(m, "ml.model.score", "1", temp, start, ts, benchScoreBounds, i)
+		dp.SetSum(float64(dp.Count()) * 0.5)
 		dp.SetMin(0.01)
 		dp.SetMax(0.99)
-		pl.hist = append(pl.hist, dp)
 		return dp.Attributes()
 	case "score-exponential":
-		if m.Type() != pmetric.MetricTypeExponentialHistogram {
-			m.SetName("ml.model.score")
-			m.SetUnit("1")
-			m.SetEmptyExponentialHistogram().SetAggregationTemporality(temp)
-		}
-		dp := m.ExponentialHistogram().DataPoints().AppendEmpty()
-		dp.SetStartTimestamp(start)
-		dp.SetTimestamp(ts)
-		dp.SetScale(3)
-		dp.Positive().SetOffset(-benchScoreExponentialBuckets)
-		counts := make([]uint64, benchScoreExponentialBuckets)
-		var total uint64
-		for j := range counts {
-			counts[j] = uint64(1 + (i+j)%7)
-			total += counts[j]
-		}
-		dp.Positive().BucketCounts().FromRaw(counts)
-		dp.SetCount(total)
-		dp.SetSum(float64(total) * 0.5)
+		dp := pl.exponentialPoint(m, "ml.model.score", "1", temp, start, ts, -benchScoreExponentialBuckets, benchScoreExponentialBuckets, i)
+		dp.SetSum(float64(dp.Count()) * 0.5)
 		dp.SetMin(0.01)
 		dp.SetMax(0.99)
-		pl.exp = append(pl.exp, dp)
 		return dp.Attributes()
 	case "sum":
 		if m.Type() != pmetric.MetricTypeSum {
@@ -307,6 +237,55 @@ func (pl *benchPayload) appendPoint(m pmetric.Metric, signal string, temp pmetri
 		return dp.Attributes()
 	}
 	panic("unknown signal " + signal)
+}
+
+// explicitPoint appends an explicit histogram point over bounds to m, named and typed on the
+// first; i varies its counts.
+func (pl *benchPayload) explicitPoint(m pmetric.Metric, name, unit string, temp pmetric.AggregationTemporality, start, ts pcommon.Timestamp, bounds []float64, i int) pmetric.HistogramDataPoint {
+	if m.Type() != pmetric.MetricTypeHistogram {
+		m.SetName(name)
+		m.SetUnit(unit)
+		m.SetEmptyHistogram().SetAggregationTemporality(temp)
+	}
+	dp := m.Histogram().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.ExplicitBounds().FromRaw(bounds)
+	counts := make([]uint64, len(bounds)+1)
+	var total uint64
+	for j := range counts {
+		counts[j] = uint64(1 + (i+j)%9)
+		total += counts[j]
+	}
+	dp.BucketCounts().FromRaw(counts)
+	dp.SetCount(total)
+	pl.hist = append(pl.hist, dp)
+	return dp
+}
+
+// exponentialPoint appends an exponential histogram point at scale 3 with buckets positive
+// buckets from offset to m, named and typed on the first; i varies its counts.
+func (pl *benchPayload) exponentialPoint(m pmetric.Metric, name, unit string, temp pmetric.AggregationTemporality, start, ts pcommon.Timestamp, offset int32, buckets, i int) pmetric.ExponentialHistogramDataPoint {
+	if m.Type() != pmetric.MetricTypeExponentialHistogram {
+		m.SetName(name)
+		m.SetUnit(unit)
+		m.SetEmptyExponentialHistogram().SetAggregationTemporality(temp)
+	}
+	dp := m.ExponentialHistogram().DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.SetTimestamp(ts)
+	dp.SetScale(3)
+	dp.Positive().SetOffset(offset)
+	counts := make([]uint64, buckets)
+	var total uint64
+	for j := range counts {
+		counts[j] = uint64(1 + (i+j)%7)
+		total += counts[j]
+	}
+	dp.Positive().BucketCounts().FromRaw(counts)
+	dp.SetCount(total)
+	pl.exp = append(pl.exp, dp)
+	return dp
 }
 
 // advance moves a cumulative payload one export on, as the SDK's next export would: a later
