@@ -55,6 +55,8 @@ type Config struct {
 	// ServiceName, Model and Version become the resource attributes service.name, ml.model.id and
 	// ml.model.version.
 	ServiceName, Model, Version string
+	// Pod, when set, becomes service.instance.id and k8s.pod.name: one of a model's replicas.
+	Pod string
 	// Protocol and Endpoint (host:port) address the collector's OTLP receiver.
 	Protocol Protocol
 	Endpoint string
@@ -100,11 +102,15 @@ type App struct {
 
 // Resource returns the resource attributes an app with cfg reports.
 func Resource(cfg Config) []attribute.KeyValue {
-	return []attribute.KeyValue{
+	attrs := []attribute.KeyValue{
 		attribute.String("service.name", cfg.ServiceName),
 		attribute.String("ml.model.id", cfg.Model),
 		attribute.String("ml.model.version", cfg.Version),
 	}
+	if cfg.Pod != "" {
+		attrs = append(attrs, attribute.String("service.instance.id", cfg.Pod), attribute.String("k8s.pod.name", cfg.Pod))
+	}
+	return attrs
 }
 
 // Start builds the app's meter provider and starts predicting.

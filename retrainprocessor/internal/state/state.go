@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -33,6 +34,20 @@ var (
 // no model and version pair shares a key with another.
 func Key(model, version string) string {
 	return keyPrefix + strconv.Itoa(len(model)) + "/" + model + "/" + version
+}
+
+// ParseKey returns the model and version of a record's key, or false when key is not one.
+func ParseKey(key string) (model, version string, ok bool) {
+	rest, found := strings.CutPrefix(key, keyPrefix)
+	if !found {
+		return "", "", false
+	}
+	n, rest, found := strings.Cut(rest, "/")
+	l, err := strconv.Atoi(n)
+	if !found || err != nil || l < 0 || l >= len(rest) || rest[l] != '/' || strconv.Itoa(l) != n {
+		return "", "", false
+	}
+	return rest[:l], rest[l+1:], true
 }
 
 // Record is the durable state of one (model, version).

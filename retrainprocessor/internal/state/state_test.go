@@ -120,3 +120,19 @@ func TestACorruptReferenceIsReported(t *testing.T) {
 		})
 	}
 }
+
+func TestParseKey(t *testing.T) {
+	for _, tc := range []struct{ model, version string }{
+		{"churn", "v1"}, {"a/b", "c/d"}, {"", ""}, {"m", ""}, {"12/x", "3"}, {"ünï", "v/"},
+	} {
+		m, v, ok := ParseKey(Key(tc.model, tc.version))
+		if !ok || m != tc.model || v != tc.version {
+			t.Errorf("ParseKey(Key(%q, %q)) = %q, %q, %v", tc.model, tc.version, m, v, ok)
+		}
+	}
+	for _, key := range []string{"index", "silences", "model/", "model/x/a/b", "model/5/ab/c", "model/-1//", "model/01/a/", "model/1/a"} {
+		if m, v, ok := ParseKey(key); ok {
+			t.Errorf("ParseKey(%q) = %q, %q, true; want false", key, m, v)
+		}
+	}
+}
