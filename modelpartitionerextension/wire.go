@@ -256,6 +256,20 @@ func (w walker) resource(b []byte, s *search) (done, bad bool) {
 // keyValue reads a KeyValue's key and value; a repeated field's last occurrence wins, as in
 // protobuf.
 func keyValue(b []byte) (key, value []byte, bad bool) {
+	// Fast path: exactly a key and a value, in either order (pdata writes the value first).
+	if len(b) > 0 && (b[0] == 1<<3|wireBytes || b[0] == 2<<3|wireBytes) {
+		if n, i := varint(b, 1); i > 0 && n <= uint64(len(b)-i) {
+			first, j := b[i:i+int(n)], i+int(n)
+			if j < len(b) && b[j] == b[0]^(1<<3|wireBytes)^(2<<3|wireBytes) {
+				if n, i := varint(b, j+1); i > 0 && n == uint64(len(b)-i) {
+					if b[0] == 1<<3|wireBytes {
+						return first, b[i:], false
+					}
+					return b[i:], first, false
+				}
+			}
+		}
+	}
 	msg := fields{b: b}
 	for {
 		num, wt, val, ok, bad := msg.next()
@@ -282,6 +296,12 @@ func keyValue(b []byte) (key, value []byte, bad bool) {
 // stringValue reads an AnyValue: the last field of its oneof decides its type, as in protobuf.
 // An empty AnyValue (or none) is not a string.
 func stringValue(b []byte) (s []byte, isString, bad bool) {
+	// Fast path: a string_value alone.
+	if len(b) > 0 && b[0] == 1<<3|wireBytes {
+		if n, i := varint(b, 1); i > 0 && n == uint64(len(b)-i) {
+			return b[i:], true, false
+		}
+	}
 	msg := fields{b: b}
 	for {
 		num, wt, val, ok, bad := msg.next()
