@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"go.opentelemetry.io/collector/component"
 	"go.opentelemetry.io/collector/extension/xextension/storage"
@@ -86,13 +87,10 @@ func (k *kafkaStorage) Start(ctx context.Context, _ component.Host) error {
 		return fmt.Errorf("kafka_storage: make the Kafka client: %w", err)
 	}
 	st := newState(self)
-	n, err := k.load(loadCtx, cl, st)
+	n, err := k.load(loadCtx, cl, st, connErrs)
 	if err != nil {
 		cl.Close()
 		k.resetStarting()
-		if last := connErrs.get(); last != nil && (errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)) {
-			err = fmt.Errorf("%w (last connection error: %w)", err, last)
-		}
 		if ctx.Err() != nil {
 			return fmt.Errorf("kafka_storage: loading topic %q from brokers %v: Start was canceled: %w", k.cfg.Topic, k.cfg.Brokers, err)
 		}
@@ -206,24 +204,24 @@ func newInstanceID() (string, error) {
 }
 
 // load ensures the topic and applies its records up to the end offsets listed now.
-func (k *kafkaStorage) load(ctx context.Context, cl *kgo.Client, st *state) (int, error) {
+func (k *kafkaStorage) load(ctx context.Context, cl *kgo.Client, st *state, connErrs *connectErrors) (int, error) {
 	adm := kadm.NewClient(cl)
-	if err := ensureTopic(ctx, adm, k.cfg, k.logger); err != nil {
+	var ends, starts kadm.ListedOffsets
+	err := retry(ctx, k.logger, func() error {
+		if err := ensureTopic(ctx, adm, k.cfg, k.logger); err != nil {
+			return err
+		}
+		var err error
+		if ends, err = listOffsets(ctx, adm.ListEndOffsets, k.cfg.Topic); err != nil {
+			return fmt.Errorf("list the end offsets: %w", err)
+		}
+		if starts, err = listOffsets(ctx, adm.ListStartOffsets, k.cfg.Topic); err != nil {
+			return fmt.Errorf("list the start offsets: %w", err)
+		}
+		return nil
+	})
+	if err != nil {
 		return 0, err
-	}
-	ends, err := adm.ListEndOffsets(ctx, k.cfg.Topic)
-	if err == nil {
-		err = ends.Error()
-	}
-	if err != nil {
-		return 0, fmt.Errorf("list the end offsets: %w", err)
-	}
-	starts, err := adm.ListStartOffsets(ctx, k.cfg.Topic)
-	if err == nil {
-		err = starts.Error()
-	}
-	if err != nil {
-		return 0, fmt.Errorf("list the start offsets: %w", err)
 	}
 	// remaining: the partitions not read to their end yet, with the offset of their last record.
 	remaining := map[int32]int64{}
@@ -236,7 +234,11 @@ func (k *kafkaStorage) load(ctx context.Context, cl *kgo.Client, st *state) (int
 	for len(remaining) > 0 {
 		fs := cl.PollFetches(ctx)
 		if err := ctx.Err(); err != nil {
-			return n, fmt.Errorf("read the topic (%d partition(s) not at their end yet): %w", len(remaining), err)
+			err = fmt.Errorf("read the topic (%d partition(s) not at their end yet): %w", len(remaining), err)
+			if last := connErrs.get(); last != nil {
+				err = fmt.Errorf("%w (last connection error: %w)", err, last)
+			}
+			return n, err
 		}
 		var fetchErr error
 		fs.EachError(func(topic string, p int32, err error) {
@@ -256,6 +258,40 @@ func (k *kafkaStorage) load(ctx context.Context, cl *kgo.Client, st *state) (int
 		n += len(recs)
 	}
 	return n, nil
+}
+
+func listOffsets(ctx context.Context, list func(context.Context, ...string) (kadm.ListedOffsets, error), topic string) (kadm.ListedOffsets, error) {
+	offsets, err := list(ctx, topic)
+	if err == nil {
+		err = offsets.Error()
+	}
+	return offsets, err
+}
+
+// retry calls fn until it succeeds, fails in a way retrying cannot mend, or ctx ends. franz-go
+// retries requests to brokers it reached, but answers a refused connection at once, and a topic
+// just created is unknown until the metadata says otherwise.
+func retry(ctx context.Context, logger *zap.Logger, fn func() error) error {
+	backoff := 100 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		err := fn()
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return fmt.Errorf("%w (after %d attempt(s), stopped: %w)", err, attempt, ctx.Err())
+		}
+		if ke := (*kerr.Error)(nil); errors.As(err, &ke) && !ke.Retriable {
+			return err
+		}
+		logger.Debug("Loading the state topic failed; retrying", zap.Int("attempt", attempt), zap.Duration("backoff", backoff), zap.Error(err))
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("%w (after %d attempt(s), stopped: %w)", err, attempt, ctx.Err())
+		case <-time.After(backoff):
+		}
+		backoff = min(2*backoff, 2*time.Second)
+	}
 }
 
 // tail applies the topic's new records until ctx is canceled, and delivers the changes to
