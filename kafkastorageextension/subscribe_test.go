@@ -28,7 +28,7 @@ func TestSubscribe(t *testing.T) {
 	assert.Equal(t, []change{{key: "k1", value: "1"}, {key: "k2", value: "2"}}, rec.get(),
 		"the namespace's keys, delivered before Subscribe returns, without the namespace and without deleted keys")
 
-	require.NoError(t, self.Set(ctx, "mine", []byte("m")))           // own write: not delivered
+	require.NoError(t, self.Set(ctx, "mine", []byte("m")))             // own write: not delivered
 	require.NoError(t, otherComponent.Set(ctx, "k1", []byte("other"))) // another namespace: not delivered
 	require.NoError(t, other.Set(ctx, "k3", []byte("3")))
 	require.NoError(t, other.Delete(ctx, "k1"))
