@@ -57,6 +57,12 @@ func (k *kafkaStorage) Start(ctx context.Context, _ component.Host) error {
 	}
 	k.starting = true
 	k.mu.Unlock()
+	started := false
+	defer func() {
+		if !started {
+			k.resetStarting()
+		}
+	}()
 
 	began := time.Now()
 	self, err := newInstanceID()
@@ -83,16 +89,14 @@ func (k *kafkaStorage) Start(ctx context.Context, _ component.Host) error {
 	)
 	cl, err := kgo.NewClient(opts...)
 	if err != nil {
-		k.resetStarting()
 		return fmt.Errorf("kafka_storage: make the Kafka client: %w", err)
 	}
 	st := newState(self)
 	n, err := k.load(loadCtx, cl, st, connErrs)
 	if err != nil {
 		cl.Close()
-		k.resetStarting()
 		if ctx.Err() != nil {
-			return fmt.Errorf("kafka_storage: loading topic %q from brokers %v: Start was canceled: %w", k.cfg.Topic, k.cfg.Brokers, err)
+			return fmt.Errorf("kafka_storage: loading topic %q from brokers %v: Start's context ended: %w", k.cfg.Topic, k.cfg.Brokers, err)
 		}
 		return fmt.Errorf("kafka_storage: could not load topic %q from brokers %v within %s: %w", k.cfg.Topic, k.cfg.Brokers, k.cfg.StartTimeout, err)
 	}
@@ -103,6 +107,7 @@ func (k *kafkaStorage) Start(ctx context.Context, _ component.Host) error {
 		cl.Close()
 		return errors.New("kafka_storage: shut down while starting")
 	}
+	started = true
 	tailCtx, stop := context.WithCancel(context.Background())
 	k.cl, k.st, k.self, k.stopTail, k.tailDone = cl, st, self, stop, make(chan struct{})
 	go k.tail(tailCtx, cl, st, k.tailDone)

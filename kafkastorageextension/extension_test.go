@@ -301,7 +301,7 @@ func TestStartReturnsWhenItsContextIsCanceled(t *testing.T) {
 	t.Log(err)
 	assert.Less(t, time.Since(began), 2*time.Second)
 	assert.ErrorIs(t, err, context.Canceled)
-	assert.Contains(t, err.Error(), `kafka_storage: loading topic "state" from brokers [`+addr+`]: Start was canceled`)
+	assert.Contains(t, err.Error(), `kafka_storage: loading topic "state" from brokers [`+addr+`]: Start's context ended`)
 }
 
 func TestShutdownWithoutStart(t *testing.T) {
