@@ -21,7 +21,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"go.opentelemetry.io/collector/component/componenttest"
-	"go.opentelemetry.io/collector/config/configtls"
 	"go.opentelemetry.io/collector/confmap"
 )
 
@@ -65,20 +64,24 @@ func TestSASL(t *testing.T) {
 func TestTLS(t *testing.T) {
 	caFile, serverCert := selfSigned(t)
 	_, brokers := newCluster(t, kfake.TLS(&tls.Config{Certificates: []tls.Certificate{serverCert}, MinVersion: tls.VersionTLS12}))
+	// The tls key is set through confmap, as a collector config sets it.
 	tests := []struct {
 		name    string
-		tls     *configtls.ClientConfig
+		tls     map[string]any
 		wantErr bool
 	}{
-		{name: "trusted", tls: &configtls.ClientConfig{Config: configtls.Config{CAFile: caFile}}},
+		{name: "trusted", tls: map[string]any{"ca_file": caFile}},
 		{name: "no TLS to a TLS broker", tls: nil, wantErr: true},
-		{name: "untrusted", tls: &configtls.ClientConfig{}, wantErr: true},
+		{name: "untrusted", tls: map[string]any{}, wantErr: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := testConfig(brokers, "state")
 			cfg.StartTimeout = time.Second
-			cfg.TLS = tt.tls
+			if tt.tls != nil {
+				require.NoError(t, confmap.NewFromStringMap(map[string]any{"tls": tt.tls}).Unmarshal(cfg))
+				require.NotNil(t, cfg.TLS)
+			}
 			ext := create(t, cfg, nil)
 			err := ext.Start(context.Background(), componenttest.NewNopHost())
 			if tt.wantErr {
