@@ -114,7 +114,7 @@ func (p *retrainProcessor) flush(ctx context.Context, now time.Time) {
 	for _, key := range e.deletes {
 		ops = append(ops, storage.DeleteOperation(key))
 	}
-	if indexChanged {
+	if indexChanged && p.shared == nil { // a shared storage has no index (shared.go)
 		ops = append(ops, storage.SetOperation(state.IndexKey, p.index()))
 	}
 	if err := p.store.write(ctx, ops); err != nil {

@@ -80,6 +80,7 @@ func (p *retrainProcessor) evaluate(ctx context.Context, now time.Time) {
 	end := now.UnixNano()
 	oldest := end - int64(p.cfg.Window)
 
+	p.takeChanges(ctx)
 	e.models = p.models.snapshot(e.models[:0])
 	var evicted, suppressed int64
 	healthOn := p.healthOn()
@@ -105,6 +106,9 @@ func (p *retrainProcessor) evaluate(ctx context.Context, now time.Time) {
 		}
 		m.mu.Unlock()
 
+		if p.shared != nil && !m.adopted {
+			p.takeOver(ctx, m)
+		}
 		dec := p.step(ctx, m, now)
 		if dec == strategy.Suppressed {
 			suppressed++
@@ -140,6 +144,7 @@ func (p *retrainProcessor) evaluate(ctx context.Context, now time.Time) {
 	}
 	p.recordAbstentions(ctx)
 	p.logFired(now)
+	p.logTakeOvers()
 	// The outbox, and so every fired job, is in storage before any pipeline sees a job.
 	p.flush(ctx, now)
 	p.handOff(ctx, now)

@@ -25,6 +25,9 @@ type model struct {
 	since int64
 	// unresolvedLogged is set once the evaluation said which bucket bounds the model needs.
 	unresolvedLogged bool
+	// adopted is set, under evalMu, once the evaluation took over what other collectors wrote
+	// of the model to a shared storage (shared.go).
+	adopted bool
 
 	mu      sync.Mutex
 	removed bool // set under mu when the table dropped the model; ingest then looks it up again

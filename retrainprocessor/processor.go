@@ -63,6 +63,8 @@ type retrainProcessor struct {
 	silences silences
 	board    *board
 	server   *statusServer
+	// shared is set when other collectors use the storage too (shared.go).
+	shared *shared
 
 	// evalMu serialises evaluations; eval is only touched under it.
 	evalMu sync.Mutex
@@ -213,8 +215,10 @@ func (p *retrainProcessor) startOnce(ctx context.Context, host component.Host) e
 		if err := p.store.open(ctx, host, p.id, *p.cfg.Storage); err != nil {
 			return err
 		}
-		p.restore(ctx)
-		p.restoreSilences(ctx)
+		if !p.subscribe(ctx) {
+			p.restore(ctx)
+			p.restoreSilences(ctx)
+		}
 	}
 	if err := p.startStatus(ctx, host); err != nil {
 		_ = p.store.close(ctx)
@@ -266,6 +270,7 @@ func (p *retrainProcessor) stopped(ctx context.Context) {
 	p.evalMu.Lock()
 	defer p.evalMu.Unlock()
 	p.reportOutboxAtStop(ctx)
+	p.unsubscribe()
 	if err := p.store.close(ctx); err != nil {
 		p.logger.Warn("Closing the decision storage failed", zap.Error(err))
 	}

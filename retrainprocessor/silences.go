@@ -179,13 +179,7 @@ func (p *retrainProcessor) restoreSilences(ctx context.Context) {
 	readFailed := err != nil
 	keep := readFailed // a read that failed may succeed next time: do not write over what is there
 	if err == nil {
-		err = json.Unmarshal(b, &stored)
-		switch {
-		case err == nil && stored.Version > 1: // a newer collector's: keep it for it
-			err, keep = fmt.Errorf("written by a newer version (%d)", stored.Version), true
-		case err == nil && stored.Version < 1:
-			err = errors.New("no version")
-		}
+		stored, keep, err = decodeSilences(b)
 	}
 	if err != nil {
 		op := p.attrs.stateDecode
@@ -211,4 +205,35 @@ func (p *retrainProcessor) restoreSilences(ctx context.Context) {
 	if n := len(p.silences.active(p.now())); n > 0 {
 		p.logger.Info("Restored the silences", zap.Int("silences", n))
 	}
+}
+
+// decodeSilences decodes the stored silences; keep is set when they must not be written over
+// (a newer collector's).
+func decodeSilences(b []byte) (stored storedSilences, keep bool, err error) {
+	err = json.Unmarshal(b, &stored)
+	switch {
+	case err == nil && stored.Version > 1: // a newer collector's: keep it for it
+		return stored, true, fmt.Errorf("written by a newer version (%d)", stored.Version)
+	case err == nil && stored.Version < 1:
+		return stored, false, errors.New("no version")
+	}
+	return stored, false, err
+}
+
+// takeSilences applies the silences another collector wrote to a shared storage (nil: deleted).
+// Changes through this collector's API wait for it, and it for them.
+func (p *retrainProcessor) takeSilences(ctx context.Context, b []byte) {
+	var list []status.Silence
+	if b != nil {
+		stored, _, err := decodeSilences(b)
+		if err != nil {
+			p.telemetry.ProcessorRetrainStateErrors.Add(ctx, 1, p.attrs.stateDecode...)
+			p.logger.Error("Cannot decode the silences another collector wrote; the current ones stay", zap.Error(err))
+			return
+		}
+		list = stored.Silences
+	}
+	p.silences.writeMu.Lock()
+	defer p.silences.writeMu.Unlock()
+	p.silences.set(list)
 }
