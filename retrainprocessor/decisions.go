@@ -50,6 +50,19 @@ func (d *decision) record(k modelKey) state.Record {
 	return r
 }
 
+// restoreReference gives d the stored pinned reference r, if it decodes, with when its model was
+// last seen.
+func (d *decision) restoreReference(r *state.Reference, now time.Time) {
+	if d.ref = restoreReference(r); d.ref == nil {
+		return
+	}
+	d.refSeen = r.Seen
+	if d.refSeen.IsZero() { // written before the field existed
+		d.refSeen = now
+	}
+	d.refSeenWritten = d.refSeen
+}
+
 // touch returns the decision of k for changing it, creating it if needed; it is written at the
 // next flush.
 func (e *evaluator) touch(k modelKey) *decision {
@@ -181,14 +194,8 @@ func (p *retrainProcessor) restore(ctx context.Context) {
 		d := &decision{stored: true, st: strategy.State{
 			PendingSince: r.PendingSince, HeldAt: r.HeldAt, CooldownUntil: r.CooldownUntil,
 			LastJobID: r.LastJobID, LastJobAt: r.LastJobAt,
-		}, ref: restoreReference(r.Reference)}
-		if d.ref != nil {
-			d.refSeen = r.Reference.Seen
-			if d.refSeen.IsZero() { // written before the field existed
-				d.refSeen = p.now()
-			}
-			d.refSeenWritten = d.refSeen
-		}
+		}}
+		d.restoreReference(r.Reference, p.now())
 		for _, rj := range r.Outbox {
 			j, err := p.restoreJob(k, rj)
 			if err != nil {

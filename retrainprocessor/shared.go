@@ -165,14 +165,8 @@ func (p *retrainProcessor) merge(ctx context.Context, k modelKey, b []byte, whol
 		d.st.PendingSince, d.st.HeldAt = r.PendingSince, r.HeldAt
 		d.heldWritten = r.HeldAt
 	}
-	if d.ref == nil && r.Reference != nil {
-		if d.ref = restoreReference(r.Reference); d.ref != nil {
-			d.refSeen = r.Reference.Seen
-			if d.refSeen.IsZero() {
-				d.refSeen = p.now()
-			}
-			d.refSeenWritten = d.refSeen
-		}
+	if d.ref == nil {
+		d.restoreReference(r.Reference, p.now())
 	}
 	for _, rj := range r.Outbox {
 		if slices.ContainsFunc(d.jobs, func(j *outboxJob) bool { return j.id == rj.ID }) {
