@@ -58,9 +58,19 @@ func startCollector(t *testing.T, cfg config) *collector {
 // runCollector starts the binary on a config file and returns without waiting.
 func runCollector(t *testing.T, configPath string) *collector {
 	t.Helper()
+	return runCollectorEnv(t, configPath, nil)
+}
+
+// runCollectorEnv starts the binary on a config file with env added to the test's environment
+// and further arguments (e.g. --set), and returns without waiting.
+func runCollectorEnv(t *testing.T, configPath string, env []string, args ...string) *collector {
+	t.Helper()
 	logFile, err := os.CreateTemp(t.TempDir(), "collector-*.log")
 	require.NoError(t, err)
-	cmd := exec.Command(collectorBinary(t), "--config", configPath)
+	cmd := exec.Command(collectorBinary(t), append([]string{"--config", configPath}, args...)...)
+	if env != nil {
+		cmd.Env = append(os.Environ(), env...)
+	}
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	require.NoError(t, cmd.Start())
 	c := &collector{t: t, configPath: configPath, cmd: cmd, logPath: logFile.Name(), exited: make(chan struct{})}
