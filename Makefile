@@ -7,7 +7,7 @@
 #   make bench     benchmarks of issue 5 (Go, end to end) and a table of medians against the
 #                  targets; see BENCHMARKS.md. About 17 minutes; not part of `make test`
 #   make lint      golangci-lint over every package, e2e included (installed into ./bin); not part of `make test`
-#   make generate  regenerate the processor's and the exporter's mdatagen code from their metadata.yaml
+#   make generate  regenerate the mdatagen code of every component from its metadata.yaml
 #   make clean     remove _build/ and ./bin
 
 GO      ?= go
@@ -101,7 +101,8 @@ run: build
 BENCH_DIR      := $(DIST_DIR)/bench
 BENCH_COUNT    ?= 5
 BENCH_TIME     ?= 1s
-BENCH_PKGS     := ./retrainprocessor/ ./retrainprocessor/internal/quantile/ ./retrainprocessor/internal/observer/ ./retrainexporter/
+BENCH_PKGS     := ./retrainprocessor/ ./retrainprocessor/internal/quantile/ ./retrainprocessor/internal/observer/ ./retrainexporter/ \
+	./modelpartitionerextension/ ./internal/kafkabench/
 BENCH_GO_FLAGS := -run '^$$' -benchmem \
 	-count=1 -benchtime=$(BENCH_TIME) -timeout 30m
 BENCHSTAT      ?= $(GO) run golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
@@ -143,6 +144,8 @@ lint: golangci-lint
 generate:
 	cd retrainprocessor && $(GO) tool -modfile=../internal/tools/go.mod mdatagen metadata.yaml
 	cd retrainexporter && $(GO) tool -modfile=../internal/tools/go.mod mdatagen metadata.yaml
+	cd modelpartitionerextension && $(GO) tool -modfile=../internal/tools/go.mod mdatagen metadata.yaml
+	cd kafkastorageextension && $(GO) tool -modfile=../internal/tools/go.mod mdatagen metadata.yaml
 
 clean:
 	rm -rf $(DIST_DIR) $(BIN_DIR)

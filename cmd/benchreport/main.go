@@ -295,6 +295,24 @@ func (r results) report(w io.Writer) {
 		p("| %s | %s | %s | %s |\n", j, num(r.must(n, "jobs/s")), num(r.must(n, "ns/job")/1e3), num(r.must(n, "allocs/op")))
 	}
 
+	p("\n### Scaling out on Kafka (issue 12)\n\n")
+	p("Tier 2 (internal/kafkabench BenchmarkTier2FromKafka, -cpu=1): the real kafka receiver draining a kfake backlog of " +
+		"66,800 SDK-shaped records (100 models × 2 pods, 3 points each), with and without the retrain processor.\n\n")
+	p("| pipeline | points/s | ms/drain | allocs/drain |\n|---|---:|---:|---:|\n")
+	for _, pl := range []string{"receiver", "retrain"} {
+		n := "Tier2FromKafka/pipeline=" + pl
+		p("| %s | %s | %s | %s |\n", pl, num(r.must(n, "points/s")), num(r.must(n, "ns/op")/1e6), num(r.must(n, "allocs/op")))
+	}
+	p("\nretrain / receiver points/s: %s\n", num(r.must("Tier2FromKafka/pipeline=retrain", "points/s")/
+		r.must("Tier2FromKafka/pipeline=receiver", "points/s")))
+	p("\nTier 1 (modelpartitionerextension BenchmarkPartition): ns per record, against the exporter's default sticky-key partitioner.\n\n")
+	p("| model attribute | model_partitioner ns | allocs | sticky_key ns | allocs |\n|---|---:|---:|---:|---:|\n")
+	for _, pos := range []string{"early", "last"} {
+		m, k := "Partition/attribute="+pos+"/partitioner=model", "Partition/attribute="+pos+"/partitioner=sticky_key"
+		p("| %s | %s | %s | %s | %s |\n", pos, num(r.must(m, "ns/op")), num(r.must(m, "allocs/op")),
+			num(r.must(k, "ns/op")), num(r.must(k, "allocs/op")))
+	}
+
 	const base, with = "without-retrain", "with-retrain"
 	e2e := func(cfg, unit string) float64 {
 		for name := range r {
