@@ -3,6 +3,7 @@
 package modelpartitionerextension
 
 import (
+	"math"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -20,6 +21,9 @@ func TestPartitionAllocatesNothing(t *testing.T) {
 	}{
 		{"model early", &kgo.Record{Key: []byte("0123456789abcdef"), Value: benchPayload(t, true)}},
 		{"model last", &kgo.Record{Key: []byte("0123456789abcdef"), Value: benchPayload(t, false)}},
+		{"int model and version", &kgo.Record{Key: []byte("0123456789abcdef"), Value: benchPayloadOf(t, true, int64(math.MinInt64), int64(-3))}},
+		{"int model, no key", &kgo.Record{Value: payload(t, signalMetrics, attr{modelAttr, int64(math.MaxInt64)})}},
+		{"double model, key", &kgo.Record{Key: []byte("0123456789abcdef"), Value: payload(t, signalMetrics, attr{modelAttr, 1.5})}},
 		{"no attribute, key", &kgo.Record{Key: []byte("0123456789abcdef"), Value: payload(t, signalMetrics, attr{"a", "b"})}},
 		{"malformed, no key", &kgo.Record{Value: []byte("{}")}},
 	} {

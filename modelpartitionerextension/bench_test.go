@@ -20,6 +20,12 @@ func extensionSettings() extension.Settings { return extensiontest.NewNopSetting
 // (early) or last, and a latency histogram of 100 points of 16 buckets, a few KB in all.
 func benchPayload(t testing.TB, early bool) []byte {
 	t.Helper()
+	return benchPayloadOf(t, early, "fraud-detector", "2024-06-01")
+}
+
+// benchPayloadOf is benchPayload with the given model and version values (strings or ints).
+func benchPayloadOf(t testing.TB, early bool, model, version any) []byte {
+	t.Helper()
 	attrs := []attr{
 		{"service.name", "fraud-api"},
 		{"service.instance.id", "3f2c8a4e-5b1d-4c7e-9a0f-2d6b8e1c4a7f"},
@@ -27,9 +33,9 @@ func benchPayload(t testing.TB, early bool) []byte {
 		{"k8s.pod.name", "fraud-api-7d9f8b6c5d-x2k4p"},
 		{"k8s.namespace.name", "serving"},
 		{"cloud.region", "eu-west-1"},
-		{versionAttr, "2024-06-01"},
+		{versionAttr, version},
 	}
-	m := attr{modelAttr, "fraud-detector"}
+	m := attr{modelAttr, model}
 	if early {
 		attrs = append([]attr{attrs[0], m}, attrs[1:]...)
 	} else {
@@ -71,10 +77,15 @@ func BenchmarkPartition(b *testing.B) {
 	ext, err := newExtension(defaultConfig(), extensionSettings())
 	require.NoError(b, err)
 	for _, pos := range []struct {
-		name  string
-		early bool
-	}{{"early", true}, {"last", false}} {
-		r := &kgo.Record{Key: []byte("0123456789abcdef"), Value: benchPayload(b, pos.early)}
+		name           string
+		early          bool
+		model, version any
+	}{
+		{"early", true, "fraud-detector", "2024-06-01"},
+		{"last", false, "fraud-detector", "2024-06-01"},
+		{"int", true, int64(-4_611_686_018_427_387_904), int64(20240601)}, // an int model and version
+	} {
+		r := &kgo.Record{Key: []byte("0123456789abcdef"), Value: benchPayloadOf(b, pos.early, pos.model, pos.version)}
 		for _, p := range []struct {
 			name string
 			tp   kgo.TopicPartitioner

@@ -50,13 +50,21 @@ func (tp *topicPartitioner) Partition(r *kgo.Record, n int) int {
 	f := tp.walker.find(r.Value)
 	tp.stats.record(f)
 	if f.outcome == outcomeModel {
-		return int(modelHash(f.model, f.version) % uint64(n))
+		return int(f.hash() % uint64(n))
 	}
 	if r.Key != nil {
 		return saramaCompatHasher(r.Key, n)
 	}
 	tp.next++
 	return int(tp.next % uint32(n))
+}
+
+// hash is modelHash of the model and version as the retrain processor names them: an int
+// model or version hashes as its decimal text, so the int 42 and the string "42" (one model to
+// the processor) share a partition. The text is formatted on the stack: nothing is allocated.
+func (f *found) hash() uint64 {
+	var m, v [maxIntText]byte
+	return modelHash(f.model.text(&m), f.version.text(&v))
 }
 
 // modelHash is a stable, seed-free 64-bit hash of (model, version): FNV-1a over the model, a

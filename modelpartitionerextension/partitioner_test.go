@@ -3,8 +3,10 @@ package modelpartitionerextension
 import (
 	"fmt"
 	"hash/fnv"
+	"math"
 	"math/rand"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -76,11 +78,20 @@ func TestPodsOfOneModelShareAPartition(t *testing.T) {
 	}
 }
 
-// The walk reads what pdata reads: the first resource's attribute, as pcommon.Map.Get.
+// The walk reads what pdata reads: the first resource's attribute, as pcommon.Map.Get, named as
+// the retrain processor names it (AsString).
 func TestWalkAgreesWithPdata(t *testing.T) {
 	w := walker{modelKey: modelAttr, versionKey: versionAttr}
 	for i := range 50 {
 		attrs := pod(fmt.Sprintf("model-%d", i), fmt.Sprintf("v%d", i%4), i)
+		for j := range attrs { // every third model, every other version an int
+			if attrs[j].key == modelAttr && i%3 == 0 {
+				attrs[j].value = int64(i*1_000_003 - 25_000_000)
+			}
+			if attrs[j].key == versionAttr && i%2 == 0 {
+				attrs[j].value = int64(i % 4)
+			}
+		}
 		rand.New(rand.NewSource(int64(i))).Shuffle(len(attrs), func(a, b int) { attrs[a], attrs[b] = attrs[b], attrs[a] })
 		b := payload(t, signalMetrics, attrs...)
 		md, err := (&pmetric.ProtoUnmarshaler{}).UnmarshalMetrics(b)
@@ -90,8 +101,8 @@ func TestWalkAgreesWithPdata(t *testing.T) {
 		v, _ := res.Get(versionAttr)
 		f := w.find(b)
 		require.Equal(t, outcomeModel, f.outcome)
-		assert.Equal(t, m.Str(), string(f.model))
-		assert.Equal(t, v.Str(), string(f.version))
+		assert.Equal(t, m.AsString(), textOf(f.model))
+		assert.Equal(t, v.AsString(), textOf(f.version))
 		assert.False(t, f.moreResources)
 	}
 }
@@ -129,10 +140,10 @@ func TestVersionAttribute(t *testing.T) {
 		})
 	}
 
-	t.Run("missing or non-string version is the model alone", func(t *testing.T) {
+	t.Run("missing version, or neither a string nor an int, is the model alone", func(t *testing.T) {
 		h := newHarness(t, defaultConfig())
 		want := wantModelPartition("fraud-detector", "", n)
-		for _, v := range []any{nil, int64(3), true, "", []string{"3"}} {
+		for _, v := range []any{nil, 1.5, true, "", []string{"3"}} {
 			attrs := []attr{{modelAttr, "fraud-detector"}}
 			if v != nil {
 				attrs = append(attrs, attr{versionAttr, v})
@@ -140,6 +151,88 @@ func TestVersionAttribute(t *testing.T) {
 			assert.Equal(t, want, h.tp.Partition(&kgo.Record{Key: []byte("k"), Value: payload(t, signalMetrics, attrs...)}, n), "version %v", v)
 		}
 		assert.Equal(t, int64(5), h.ext.partitioner.stats.counts[outcomeModel].Load())
+	})
+}
+
+// An int model or version names the model by its decimal text, as in the retrain processor:
+// the int 42 and the string "42" are one model there, so they share a partition here, and
+// every pod of an int model shares one.
+func TestIntModelIsItsDecimalText(t *testing.T) {
+	for _, tc := range []struct {
+		name           string
+		model, version any // the int form; the string form is its decimal text
+	}{
+		{"int model", int64(42), "3"},
+		{"int model zero", int64(0), "3"},
+		{"negative int model", int64(-42), "3"},
+		{"int64 min model", int64(math.MinInt64), "3"},
+		{"int64 max model", int64(math.MaxInt64), "3"},
+		{"large int model", int64(1<<53 + 1), "3"},
+		{"int version", "fraud-detector", int64(3)},
+		{"negative int version", "fraud-detector", int64(-3)},
+		{"int64 min version", "fraud-detector", int64(math.MinInt64)},
+		{"int64 max version", "fraud-detector", int64(math.MaxInt64)},
+		{"int model and version", int64(-7), int64(1 << 40)},
+	} {
+		text := func(v any) string {
+			if i, ok := v.(int64); ok {
+				return strconv.FormatInt(i, 10)
+			}
+			return v.(string)
+		}
+		model, version := text(tc.model), text(tc.version)
+		for _, cfg := range []*Config{defaultConfig(), modelOnlyConfig()} {
+			wantVersion := version
+			if cfg.VersionAttribute == "" {
+				wantVersion = ""
+			}
+			for _, s := range signals {
+				t.Run(fmt.Sprintf("%s/version_attribute=%q/%s", tc.name, cfg.VersionAttribute, s), func(t *testing.T) {
+					h := newHarness(t, cfg)
+					sticky := newStickyKey()
+					asInt := func(i int) []attr {
+						attrs := pod("", "", i)
+						for j := range attrs {
+							switch attrs[j].key {
+							case modelAttr:
+								attrs[j].value = tc.model
+							case versionAttr:
+								attrs[j].value = tc.version
+							}
+						}
+						return attrs
+					}
+					// 1_000_003 partitions: a different model would hardly land on the same one.
+					ns := []int{1, 7, 12, 64, 1_000_003}
+					stickyParts := map[int]bool{}
+					for i := range 10 {
+						attrs := asInt(i)
+						r := &kgo.Record{Key: recordKey(attrs), Value: payload(t, s, attrs...)}
+						str := &kgo.Record{Key: []byte("another key"), Value: payload(t, s, pod(model, version, i)...)}
+						assert.True(t, h.tp.RequiresConsistency(r))
+						for _, n := range ns {
+							want := wantModelPartition(model, wantVersion, n)
+							assert.Equal(t, want, h.tp.Partition(r, n), "pod %d, n=%d", i, n)
+							assert.Equal(t, want, h.tp.Partition(str, n), "pod %d, n=%d: the string form", i, n)
+						}
+						stickyParts[sticky.Partition(r, 64)] = true
+					}
+					assert.Greater(t, len(stickyParts), 1, "the exporter's default spreads these pods")
+					assert.Equal(t, int64(2*10*len(ns)), h.ext.partitioner.stats.counts[outcomeModel].Load())
+					assert.Zero(t, h.ext.partitioner.stats.counts[outcomeNotString].Load())
+				})
+			}
+		}
+	}
+
+	t.Run("int and string differ from other models", func(t *testing.T) {
+		// The hash reads the text, not a fixed value: 42 and 43 are different models.
+		w := walker{modelKey: modelAttr, versionKey: versionAttr}
+		f42, f43 := w.find(request(kv(modelAttr, intValue(42)))), w.find(request(kv(modelAttr, intValue(43))))
+		assert.NotEqual(t, f42.hash(), f43.hash())
+		assert.Equal(t, modelHash([]byte("42"), nil), f42.hash())
+		fv := w.find(request(kv(modelAttr, strValue("m")), kv(versionAttr, intValue(-1))))
+		assert.Equal(t, modelHash([]byte("m"), []byte("-1")), fv.hash())
 	})
 }
 
@@ -158,14 +251,15 @@ func TestFallbackIsTheStickyKeyPartition(t *testing.T) {
 		{"no resource", []byte{}, outcomeNoAttribute},
 		{"nil value", nil, outcomeNoAttribute},
 		{"attribute in a kvlist only", payload(t, signalTraces, attr{"x", map[string]any{modelAttr: "m"}}), outcomeNoAttribute},
-		{"int model", payload(t, signalMetrics, attr{modelAttr, int64(42)}), outcomeNotString},
 		{"bool model", payload(t, signalMetrics, attr{modelAttr, true}), outcomeNotString},
 		{"double model", payload(t, signalLogs, attr{modelAttr, 1.5}), outcomeNotString},
 		{"bytes model", payload(t, signalMetrics, attr{modelAttr, []byte("fraud")}), outcomeNotString},
 		{"array model", payload(t, signalMetrics, attr{modelAttr, []string{"fraud"}}), outcomeNotString},
 		{"kvlist model", payload(t, signalMetrics, attr{modelAttr, map[string]any{"id": "fraud"}}), outcomeNotString},
 		{"empty value model", payload(t, signalMetrics, attr{modelAttr, nil}), outcomeNotString},
-		{"non-string first wins", request(kv(modelAttr, intValue(1)), kv(modelAttr, strValue("fraud"))), outcomeNotString},
+		{"non-string first wins", request(kv(modelAttr, boolValue(true)), kv(modelAttr, strValue("fraud"))), outcomeNotString},
+		{"double after int in the oneof", request(kv(modelAttr, append(intValue(1), doubleValue()...))), outcomeNotString},
+		{"int model, truncated varint", request(kv(modelAttr, []byte{3 << 3, 0x80})), outcomeMalformed},
 		{"otlp_json", jsonPayload(t), outcomeMalformed},
 		{"truncated", valid[:len(valid)-1], outcomeMalformed},
 		{"garbage", []byte("\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff"), outcomeMalformed},

@@ -60,7 +60,7 @@ func (s *stats) warn(o outcome) {
 		s.logger.Warn("A Kafka record's resource has no "+s.modelKey+" attribute (or an empty one). "+tail,
 			zap.String("model_attribute", s.modelKey), zap.String("outcome", o.String()))
 	case outcomeNotString:
-		s.logger.Warn("A Kafka record's "+s.modelKey+" attribute is not a string. "+tail,
+		s.logger.Warn("A Kafka record's "+s.modelKey+" attribute is neither a string nor an int. "+tail,
 			zap.String("model_attribute", s.modelKey), zap.String("outcome", o.String()))
 	case outcomeMalformed:
 		s.logger.Warn("A Kafka record's value is not an OTLP protobuf request (is the exporter's encoding otlp_proto?), "+

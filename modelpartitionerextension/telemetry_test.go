@@ -24,21 +24,22 @@ func TestRecordsCounter(t *testing.T) {
 	send(h.tp, payload(t, signalMetrics, pod("fraud-detector", "3", 0)...), 7)
 	send(other, payload(t, signalLogs, pod("churn", "1", 0)...), 3)
 	send(h.tp, payload(t, signalMetrics, attr{"service.name", "x"}), 4)
-	send(h.tp, payload(t, signalMetrics, attr{modelAttr, int64(5)}), 2)
+	send(h.tp, payload(t, signalMetrics, attr{modelAttr, int64(5)}), 2) // an int names a model
+	send(h.tp, payload(t, signalMetrics, attr{modelAttr, 1.5}), 2)
 	send(other, []byte(`{"resourceLogs":[]}`), 1)
 
 	dp := func(o string, v int64) metricdata.DataPoint[int64] {
 		return metricdata.DataPoint[int64]{Attributes: attribute.NewSet(attribute.String("outcome", o)), Value: v}
 	}
 	metadatatest.AssertEqualModelPartitionerRecords(t, h.tel, []metricdata.DataPoint[int64]{
-		dp("model", 10), dp("no_attribute", 4), dp("not_string", 2), dp("malformed", 1),
+		dp("model", 12), dp("no_attribute", 4), dp("not_string", 2), dp("malformed", 1),
 	}, metricdatatest.IgnoreTimestamp())
 
 	// RequiresConsistency reads records too, but counts nothing: kgo calls Partition once per
 	// record, and that is where a record is counted.
 	h.tp.RequiresConsistency(&kgo.Record{Value: payload(t, signalMetrics, attr{"service.name", "x"})})
 	metadatatest.AssertEqualModelPartitionerRecords(t, h.tel, []metricdata.DataPoint[int64]{
-		dp("model", 10), dp("no_attribute", 4), dp("not_string", 2), dp("malformed", 1),
+		dp("model", 12), dp("no_attribute", 4), dp("not_string", 2), dp("malformed", 1),
 	}, metricdatatest.IgnoreTimestamp())
 }
 

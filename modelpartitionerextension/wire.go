@@ -1,5 +1,7 @@
 package modelpartitionerextension // import "github.com/visutility/otelcol-retrain/modelpartitionerextension"
 
+import "strconv"
+
 // This file reads the model and version attributes of the first resource of an OTLP protobuf
 // export request straight from the wire format, without decoding it into pdata and without
 // allocating. The three requests share the shape it relies on:
@@ -8,7 +10,8 @@ package modelpartitionerextension // import "github.com/visutility/otelcol-retra
 //	Resource{Metrics,Logs,Spans}             { 1: Resource }
 //	Resource                                 { 1: repeated KeyValue attributes }
 //	KeyValue                                 { 1: string key, 2: AnyValue value }
-//	AnyValue                                 { oneof: 1: string string_value, 2..7: others }
+//	AnyValue                                 { oneof: 1: string string_value, 3: int64 int_value,
+//	                                           2, 4..7: others }
 //
 // Anything that does not parse as protobuf on the way to the attributes is malformed; the walk
 // never reads outside the payload and never panics.
@@ -18,12 +21,14 @@ package modelpartitionerextension // import "github.com/visutility/otelcol-retra
 type outcome uint8
 
 const (
-	// outcomeModel: the record's first resource has the model attribute as a non-empty string.
+	// outcomeModel: the record's first resource has the model attribute as a non-empty string
+	// or as an int (which names the model by its decimal text, as in the retrain processor).
 	outcomeModel outcome = iota
 	// outcomeNoAttribute: the first resource has no model attribute, or an empty one, or the
 	// request has no resource.
 	outcomeNoAttribute
-	// outcomeNotString: the model attribute is there but is not a string (an int, a bool...).
+	// outcomeNotString: the model attribute is there but is neither a string nor an int (a bool,
+	// a double, a list, an empty value...).
 	outcomeNotString
 	// outcomeMalformed: the value is not an OTLP protobuf request (truncated, garbage, JSON).
 	outcomeMalformed
@@ -53,9 +58,34 @@ const (
 	wireFixed32 = 5
 )
 
+// attrValue is a model or version attribute as the walk read it: a string, a sub-slice of the
+// record value, or an int, kept as a number so that reading it allocates nothing.
+type attrValue struct {
+	str   []byte
+	int   int64
+	isInt bool
+}
+
+// maxIntText is the length of the longest decimal int64, "-9223372036854775808".
+const maxIntText = 20
+
+// text is the name the retrain processor gives the value (its attributeString): the string
+// itself, or the int's decimal text (pcommon.Value.AsString), formatted into buf.
+func (v *attrValue) text(buf *[maxIntText]byte) []byte {
+	if v.isInt {
+		return strconv.AppendInt(buf[:0], v.int, 10)
+	}
+	return v.str
+}
+
+// empty reports an empty string; an int is never empty.
+func (v *attrValue) empty() bool { return !v.isInt && len(v.str) == 0 }
+
 // found is what the walk read from one record's value.
 type found struct {
-	model, version []byte // sub-slices of the value; version is nil when absent or not a string
+	// model is set when outcome is outcomeModel; version is zero (empty) when the version is
+	// absent or neither a string nor an int.
+	model, version attrValue
 	outcome        outcome
 	// moreResources reports a second resource after the first: the exporter is not splitting
 	// requests by resource (partition_metrics_by_resource_attributes is off).
@@ -69,8 +99,8 @@ type fields struct {
 }
 
 // next returns the next field's number, wire type and, for length-delimited fields, its
-// payload. ok is false at the end of the message; bad is true when the message is malformed
-// (the iteration must stop then).
+// payload (for varints, the varint's bytes). ok is false at the end of the message; bad is
+// true when the message is malformed (the iteration must stop then).
 func (f *fields) next() (num uint64, wt uint8, val []byte, ok, bad bool) {
 	if f.i >= len(f.b) {
 		return 0, 0, nil, false, false
@@ -85,9 +115,11 @@ func (f *fields) next() (num uint64, wt uint8, val []byte, ok, bad bool) {
 	}
 	switch wt {
 	case wireVarint:
+		start := i
 		if _, i = varint(f.b, i); i < 0 {
 			return 0, 0, nil, false, true
 		}
+		val = f.b[start:i]
 	case wireFixed64:
 		if len(f.b)-i < 8 {
 			return 0, 0, nil, false, true
@@ -113,7 +145,8 @@ func (f *fields) next() (num uint64, wt uint8, val []byte, ok, bad bool) {
 }
 
 // varint decodes the base-128 varint at b[i:] and returns it with the offset after it, or
-// i = -1 when it is truncated or longer than 10 bytes.
+// i = -1 when it is truncated or longer than 10 bytes. Bits past the 64th are dropped, as
+// pdata's decoder drops them.
 func varint(b []byte, i int) (uint64, int) {
 	var v uint64
 	for shift := uint(0); shift < 70; shift += 7 {
@@ -166,9 +199,9 @@ func (w walker) find(value []byte) found {
 
 // search is the state of one walk over a resource's attributes.
 type search struct {
-	model, version         []byte
+	model, version         attrValue
 	modelSeen, versionSeen bool
-	modelString            bool
+	modelNames             bool // the model attribute is a string or an int
 }
 
 // resourceX walks a ResourceMetrics, ResourceLogs or ResourceSpans: its resource (field 1)
@@ -199,9 +232,9 @@ func (w walker) resourceX(b []byte) found {
 		}
 	}
 	switch {
-	case !s.modelSeen || (s.modelString && len(s.model) == 0):
+	case !s.modelSeen || (s.modelNames && s.model.empty()):
 		return found{outcome: outcomeNoAttribute}
-	case !s.modelString:
+	case !s.modelNames:
 		return found{outcome: outcomeNotString}
 	}
 	return found{model: s.model, version: s.version, outcome: outcomeModel}
@@ -231,20 +264,20 @@ func (w walker) resource(b []byte, s *search) (done, bad bool) {
 		switch {
 		case !s.modelSeen && string(key) == w.modelKey:
 			s.modelSeen = true
-			if s.model, s.modelString, bad = stringValue(value); bad {
+			if s.model, s.modelNames, bad = anyValue(value); bad {
 				return false, true
 			}
-			if !s.modelString || len(s.model) == 0 {
+			if !s.modelNames || s.model.empty() {
 				return true, false // no version makes up for a missing model
 			}
 		case w.versionKey != "" && !s.versionSeen && string(key) == w.versionKey:
 			s.versionSeen = true
-			var isString bool
-			if s.version, isString, bad = stringValue(value); bad {
+			var names bool
+			if s.version, names, bad = anyValue(value); bad {
 				return false, true
 			}
-			if !isString {
-				s.version = nil
+			if !names {
+				s.version = attrValue{}
 			}
 		}
 		if s.modelSeen && (w.versionKey == "" || s.versionSeen) {
@@ -293,31 +326,47 @@ func keyValue(b []byte) (key, value []byte, bad bool) {
 	}
 }
 
-// stringValue reads an AnyValue: the last field of its oneof decides its type, as in protobuf.
-// An empty AnyValue (or none) is not a string.
-func stringValue(b []byte) (s []byte, isString, bad bool) {
-	// Fast path: a string_value alone.
-	if len(b) > 0 && b[0] == 1<<3|wireBytes {
-		if n, i := varint(b, 1); i > 0 && n == uint64(len(b)-i) {
-			return b[i:], true, false
+// anyValue reads an AnyValue as a model or version: names is true when it is a string or an
+// int. The last field of its oneof decides its type, as in protobuf; an empty AnyValue (or
+// none) names nothing. A string or int field of the wrong wire type is malformed, as pdata
+// rejects it.
+func anyValue(b []byte) (v attrValue, names, bad bool) {
+	// Fast paths: a string_value alone, an int_value alone.
+	if len(b) > 0 {
+		switch b[0] {
+		case 1<<3 | wireBytes:
+			if n, i := varint(b, 1); i > 0 && n == uint64(len(b)-i) {
+				return attrValue{str: b[i:]}, true, false
+			}
+		case 3<<3 | wireVarint:
+			if x, i := varint(b, 1); i == len(b) {
+				return attrValue{int: int64(x), isInt: true}, true, false
+			}
 		}
 	}
 	msg := fields{b: b}
 	for {
 		num, wt, val, ok, bad := msg.next()
 		if bad {
-			return nil, false, true
+			return attrValue{}, false, true
 		}
 		if !ok {
-			return s, isString, false
+			return v, names, false
 		}
-		if num == 1 {
+		switch {
+		case num == 1:
 			if wt != wireBytes {
-				return nil, false, true
+				return attrValue{}, false, true
 			}
-			s, isString = val, true
-		} else if num <= 7 {
-			s, isString = nil, false
+			v, names = attrValue{str: val}, true
+		case num == 3:
+			if wt != wireVarint {
+				return attrValue{}, false, true
+			}
+			x, _ := varint(val, 0) // next has checked it
+			v, names = attrValue{int: int64(x), isInt: true}, true
+		case num <= 7:
+			v, names = attrValue{}, false
 		}
 	}
 }

@@ -87,7 +87,7 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 	var err, errs error
 	builder.ModelPartitionerRecords, err = builder.meter.Int64ObservableCounter(
 		"otelcol_model_partitioner_records",
-		metric.WithDescription("Kafka records partitioned, by outcome: model when the partition came from the record's model attribute; otherwise the record fell back to its key (no_attribute, not_string, malformed). [Alpha]"),
+		metric.WithDescription("Kafka records partitioned, by outcome: model when the partition came from the record's model attribute (a string or an int); otherwise the record fell back to its key (no_attribute, not_string when the attribute is neither a string nor an int, malformed). [Alpha]"),
 		metric.WithUnit("{record}"),
 	)
 	errs = errors.Join(errs, err)

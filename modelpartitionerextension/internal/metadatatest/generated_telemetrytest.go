@@ -24,7 +24,7 @@ func NewSettings(tt *componenttest.Telemetry) extension.Settings {
 func AssertEqualModelPartitionerRecords(t *testing.T, tt *componenttest.Telemetry, dps []metricdata.DataPoint[int64], opts ...metricdatatest.Option) {
 	want := metricdata.Metrics{
 		Name:        "otelcol_model_partitioner_records",
-		Description: "Kafka records partitioned, by outcome: model when the partition came from the record's model attribute; otherwise the record fell back to its key (no_attribute, not_string, malformed). [Alpha]",
+		Description: "Kafka records partitioned, by outcome: model when the partition came from the record's model attribute (a string or an int); otherwise the record fell back to its key (no_attribute, not_string when the attribute is neither a string nor an int, malformed). [Alpha]",
 		Unit:        "{record}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,
