@@ -2,7 +2,7 @@ package retrainprocessor // import "github.com/visutility/otelcol-retrain/retrai
 
 import (
 	"context"
-	"sync"
+	"runtime"
 
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/pmetric"
@@ -26,10 +26,33 @@ type scratch struct {
 
 type pointAndIncrease[P any] struct{ point, inc P }
 
-var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+// scratches keeps the requests' scratch for reuse. Not a sync.Pool: every GC empties one, and in
+// the collector the decoder's garbage runs a GC every few requests, so the buffers would be grown
+// again and again. It keeps as many as requests run at once, up to twice the cores.
+type scratches struct{ free chan *scratch }
+
+func newScratches() scratches {
+	return scratches{free: make(chan *scratch, 2*runtime.GOMAXPROCS(0))}
+}
+
+func (s scratches) get() *scratch {
+	select {
+	case sc := <-s.free:
+		return sc
+	default:
+		return new(scratch)
+	}
+}
+
+func (s scratches) put(sc *scratch) {
+	select {
+	case s.free <- sc:
+	default: // as many are kept as requests ran at once
+	}
+}
 
 func (p *retrainProcessor) ingest(ctx context.Context, md pmetric.Metrics) {
-	sc := scratchPool.Get().(*scratch)
+	sc := p.scratches.get()
 	sc.tally = tally{}
 	now := p.now().UnixNano()
 	rms := md.ResourceMetrics()
@@ -41,9 +64,9 @@ func (p *retrainProcessor) ingest(ctx context.Context, md pmetric.Metrics) {
 	if cap(buf) > 4096 || cap(ends) > 256 { // an outsized resource: let it go
 		buf, ends = nil, nil
 	}
-	sc.series = series{buf: buf, ends: ends}            // do not keep the request alive from the pool
+	sc.series = series{buf: buf, ends: ends}            // do not keep the request alive from the scratch
 	sc.hist.point.Bounds, sc.hist.inc.Bounds = nil, nil // nor a model's bounds
-	scratchPool.Put(sc)
+	p.scratches.put(sc)
 }
 
 // signalOf says which signal a metric carries, or -1.

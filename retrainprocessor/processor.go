@@ -40,6 +40,7 @@ type retrainProcessor struct {
 
 	layout    window.Layout
 	models    *models
+	scratches scratches                 // the requests' reusable buffers (ingest.go)
 	observers []evalObserver            // the top-level observers
 	overrides map[string][]evalObserver // observers of models with overrides
 	// reference is the score reference the top-level observers compare with (nil: none);
@@ -61,8 +62,10 @@ type retrainProcessor struct {
 	// silences stop models from firing (silences.go); board is what the status server shows,
 	// nil when it is off (board.go); server serves it.
 	silences silences
-	board    *board
-	server   *statusServer
+	// counted are the totals of the per-request counters (skip.go).
+	counted counted
+	board   *board
+	server  *statusServer
 	// shared is set when other collectors use the storage too (shared.go).
 	shared *shared
 
@@ -99,6 +102,7 @@ func newRetrainProcessor(set processor.Settings, cfg *Config, forget func()) (*r
 		wait:      time.After,
 		layout:    window.NewLayout(cfg.Window, cfg.EvaluationInterval),
 		models:    newModels(cfg.MaxModels),
+		scratches: newScratches(),
 		overrides: make(map[string][]evalObserver, len(cfg.Overrides)),
 		strategy: strategy.Strategy{
 			Vote: vote, For: cfg.Strategy.For, Cooldown: cfg.Strategy.Cooldown,
@@ -131,6 +135,9 @@ func newRetrainProcessor(set processor.Settings, cfg *Config, forget func()) (*r
 		p.board = newBoard(p)
 	}
 	p.eval.abstained = make([][observerOutcomes]int64, len(ids))
+	if err := p.registerCounted(); err != nil {
+		return nil, fmt.Errorf("create telemetry: %w", err)
+	}
 	return p, nil
 }
 

@@ -2,6 +2,10 @@ package retrainprocessor // import "github.com/visutility/otelcol-retrain/retrai
 
 import (
 	"context"
+	"errors"
+	"sync/atomic"
+
+	"go.opentelemetry.io/otel/metric"
 
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/window"
 )
@@ -57,21 +61,52 @@ type tally struct {
 	newModels  int64
 }
 
+// counted holds the totals of the per-request counters (data_points, data_points_skipped), which
+// the telemetry reads through callbacks when it collects: an atomic add per request costs a
+// fraction of a synchronous counter's Add, which looks its attribute set up in the SDK's map.
+// Each total has a cache line of its own, so requests on two cores do not share one.
+type counted struct {
+	aggregated [signalCount]paddedCount
+	skipped    [reasonCount]paddedCount
+}
+
+type paddedCount struct {
+	n atomic.Int64
+	_ [56]byte
+}
+
+// registerCounted hands the totals to the telemetry: the counters report the totals that moved.
+func (p *retrainProcessor) registerCounted() error {
+	observe := func(totals []paddedCount, sets [][]metric.ObserveOption) metric.Int64Callback {
+		return func(_ context.Context, o metric.Int64Observer) error {
+			for i := range totals {
+				if n := totals[i].n.Load(); n > 0 {
+					o.Observe(n, sets[i]...)
+				}
+			}
+			return nil
+		}
+	}
+	tb := p.telemetry
+	return errors.Join(
+		tb.RegisterProcessorRetrainDataPointsCallback(observe(p.counted.aggregated[:], p.attrs.signal[:])),
+		tb.RegisterProcessorRetrainDataPointsSkippedCallback(observe(p.counted.skipped[:], p.attrs.reason[:])))
+}
+
 // record adds one request's tally to the processor's telemetry.
 func (p *retrainProcessor) record(ctx context.Context, t *tally) {
-	tb := p.telemetry
 	for i, n := range t.aggregated {
 		if n > 0 {
-			tb.ProcessorRetrainDataPoints.Add(ctx, n, p.attrs.signal[i]...)
+			p.counted.aggregated[i].n.Add(n)
 		}
 	}
 	for i, n := range t.skipped {
 		if n > 0 {
-			tb.ProcessorRetrainDataPointsSkipped.Add(ctx, n, p.attrs.reason[i]...)
+			p.counted.skipped[i].n.Add(n)
 		}
 	}
 	if t.newModels > 0 {
-		tb.ProcessorRetrainModels.Add(ctx, t.newModels, p.attrs.id...)
+		p.telemetry.ProcessorRetrainModels.Add(ctx, t.newModels, p.attrs.id...)
 	}
 }
 

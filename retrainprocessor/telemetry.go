@@ -21,8 +21,8 @@ type telemetryAttrs struct {
 	id       []metric.AddOption    // the ID alone: the metrics without attributes of their own
 	idRecord []metric.RecordOption // the same for the histogram
 
-	reason [reasonCount][]metric.AddOption // data_points_skipped
-	signal [signalCount][]metric.AddOption // data_points
+	reason [reasonCount][]metric.ObserveOption // data_points_skipped
+	signal [signalCount][]metric.ObserveOption // data_points
 
 	droppedOutboxFull  []metric.AddOption
 	droppedShutdown    []metric.AddOption
@@ -40,10 +40,10 @@ func newTelemetryAttrs(id component.ID) *telemetryAttrs {
 	a.id = a.with()
 	a.idRecord = []metric.RecordOption{metric.WithAttributeSet(attribute.NewSet(a.idKV))}
 	for i, n := range reasonNames {
-		a.reason[i] = a.with(attribute.String("reason", n))
+		a.reason[i] = a.observed(attribute.String("reason", n))
 	}
 	for i, n := range signalNames {
-		a.signal[i] = a.with(attribute.String("signal", n))
+		a.signal[i] = a.observed(attribute.String("signal", n))
 	}
 	a.droppedOutboxFull = a.with(attribute.String("reason", "outbox_full"))
 	a.droppedShutdown = a.with(attribute.String("reason", "shutdown"))
@@ -61,4 +61,10 @@ func newTelemetryAttrs(id component.ID) *telemetryAttrs {
 func (a *telemetryAttrs) with(kvs ...attribute.KeyValue) []metric.AddOption {
 	kvs = append(kvs[:len(kvs):len(kvs)], a.idKV)
 	return []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(kvs...))}
+}
+
+// observed is with for the observable counters.
+func (a *telemetryAttrs) observed(kvs ...attribute.KeyValue) []metric.ObserveOption {
+	kvs = append(kvs[:len(kvs):len(kvs)], a.idKV)
+	return []metric.ObserveOption{metric.WithAttributeSet(attribute.NewSet(kvs...))}
 }

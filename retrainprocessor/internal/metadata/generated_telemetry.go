@@ -3,10 +3,12 @@
 package metadata
 
 import (
+	"context"
 	"errors"
 	"sync"
 
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/metric/embedded"
 	"go.opentelemetry.io/otel/trace"
 
 	"go.opentelemetry.io/collector/component"
@@ -27,8 +29,8 @@ type TelemetryBuilder struct {
 	mu                                 sync.Mutex
 	registrations                      []metric.Registration
 	ProcessorRetrainAbstentions        metric.Int64Counter
-	ProcessorRetrainDataPoints         metric.Int64Counter
-	ProcessorRetrainDataPointsSkipped  metric.Int64Counter
+	ProcessorRetrainDataPoints         metric.Int64ObservableCounter
+	ProcessorRetrainDataPointsSkipped  metric.Int64ObservableCounter
 	ProcessorRetrainEvaluationDuration metric.Float64Histogram
 	ProcessorRetrainEvaluations        metric.Int64Counter
 	ProcessorRetrainJobsDropped        metric.Int64Counter
@@ -51,6 +53,46 @@ type telemetryBuilderOptionFunc func(mb *TelemetryBuilder)
 
 func (tbof telemetryBuilderOptionFunc) apply(mb *TelemetryBuilder) {
 	tbof(mb)
+}
+
+// RegisterProcessorRetrainDataPointsCallback sets callback for observable ProcessorRetrainDataPoints metric.
+func (builder *TelemetryBuilder) RegisterProcessorRetrainDataPointsCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.ProcessorRetrainDataPoints, obs: o})
+		return nil
+	}, builder.ProcessorRetrainDataPoints)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
+// RegisterProcessorRetrainDataPointsSkippedCallback sets callback for observable ProcessorRetrainDataPointsSkipped metric.
+func (builder *TelemetryBuilder) RegisterProcessorRetrainDataPointsSkippedCallback(cb metric.Int64Callback) error {
+	reg, err := builder.meter.RegisterCallback(func(ctx context.Context, o metric.Observer) error {
+		cb(ctx, &observerInt64{inst: builder.ProcessorRetrainDataPointsSkipped, obs: o})
+		return nil
+	}, builder.ProcessorRetrainDataPointsSkipped)
+	if err != nil {
+		return err
+	}
+	builder.mu.Lock()
+	defer builder.mu.Unlock()
+	builder.registrations = append(builder.registrations, reg)
+	return nil
+}
+
+type observerInt64 struct {
+	embedded.Int64Observer
+	inst metric.Int64Observable
+	obs  metric.Observer
+}
+
+func (oi *observerInt64) Observe(value int64, opts ...metric.ObserveOption) {
+	oi.obs.ObserveInt64(oi.inst, value, opts...)
 }
 
 // Shutdown unregister all registered callbacks for async instruments.
@@ -77,13 +119,13 @@ func NewTelemetryBuilder(settings component.TelemetrySettings, options ...Teleme
 		metric.WithUnit("{verdict}"),
 	)
 	errs = errors.Join(errs, err)
-	builder.ProcessorRetrainDataPoints, err = builder.meter.Int64Counter(
+	builder.ProcessorRetrainDataPoints, err = builder.meter.Int64ObservableCounter(
 		"otelcol_processor_retrain_data_points",
 		metric.WithDescription("Data points aggregated into a model's window. [Alpha]"),
 		metric.WithUnit("{datapoint}"),
 	)
 	errs = errors.Join(errs, err)
-	builder.ProcessorRetrainDataPointsSkipped, err = builder.meter.Int64Counter(
+	builder.ProcessorRetrainDataPointsSkipped, err = builder.meter.Int64ObservableCounter(
 		"otelcol_processor_retrain_data_points_skipped",
 		metric.WithDescription("Data points of a watched metric that were not aggregated, by reason. [Alpha]"),
 		metric.WithUnit("{datapoint}"),

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+	"go.opentelemetry.io/otel/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata/metricdatatest"
 
@@ -19,9 +20,15 @@ func TestSetupTelemetry(t *testing.T) {
 	tb, err := metadata.NewTelemetryBuilder(testTel.NewTelemetrySettings())
 	require.NoError(t, err)
 	defer tb.Shutdown()
+	require.NoError(t, tb.RegisterProcessorRetrainDataPointsCallback(func(_ context.Context, observer metric.Int64Observer) error {
+		observer.Observe(1)
+		return nil
+	}))
+	require.NoError(t, tb.RegisterProcessorRetrainDataPointsSkippedCallback(func(_ context.Context, observer metric.Int64Observer) error {
+		observer.Observe(1)
+		return nil
+	}))
 	tb.ProcessorRetrainAbstentions.Add(context.Background(), 1)
-	tb.ProcessorRetrainDataPoints.Add(context.Background(), 1)
-	tb.ProcessorRetrainDataPointsSkipped.Add(context.Background(), 1)
 	tb.ProcessorRetrainEvaluationDuration.Record(context.Background(), 1)
 	tb.ProcessorRetrainEvaluations.Add(context.Background(), 1)
 	tb.ProcessorRetrainJobsDropped.Add(context.Background(), 1)
