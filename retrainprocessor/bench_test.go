@@ -975,3 +975,80 @@ func BenchmarkIngestCold(b *testing.B) {
 		})
 	}
 }
+
+// requestsPerTick is how many 100-point requests arrive between two evaluations at the e2e load:
+// 10k points/s with evaluation_interval 60s.
+const requestsPerTick = 6000
+
+// BenchmarkRequests reproduces the end-to-end shape the micro-benchmarks above leave out: each
+// request is decoded from its protobuf bytes, as the OTLP receiver does, into fresh pdata (so the
+// processor reads cold, newly allocated memory, and the decoder's garbage makes the GC run as in
+// the collector), then goes through processorhelper and the processor, with an evaluation every
+// requestsPerTick requests. The requests are 100 models' SDK-shaped latency points (one resource
+// each), 10 ms apart; their bytes are built ahead in rounds of 1024, outside the timing.
+// stage=decode is the same loop without the processor: the ratio (retrain − decode) / decode is
+// what the processor adds to decoding the same requests (cmd/benchreport prints it).
+func BenchmarkRequests(b *testing.B) {
+	const ahead = 1024
+	for _, temporality := range []string{"delta", "cumulative"} {
+		for _, stage := range []string{"decode", "retrain"} {
+			b.Run(fmt.Sprintf("signal=explicit/temporality=%s/models=100/stage=%s", temporality, stage), func(b *testing.B) {
+				pl := newBenchPayload("explicit", temporality, 100, 1, t0)
+				var bp *benchProcessor
+				if stage == "retrain" {
+					bp = newBenchProcessor(b, benchConfig(), t0)
+					bp.consume(b, pl.md) // the models and each stream's baseline
+				}
+				var m pmetric.ProtoMarshaler
+				var u pmetric.ProtoUnmarshaler
+				bufs := make([][]byte, ahead)
+				ats := make([]int64, ahead)
+				build := func() {
+					for i := range bufs {
+						pl.advanceBy(10 * time.Millisecond)
+						buf, err := m.MarshalMetrics(pl.md)
+						require.NoError(b, err)
+						bufs[i], ats[i] = buf, pl.at
+					}
+				}
+				ctx := context.Background()
+				var aggregated, skipped int64
+				if bp != nil {
+					aggregated, skipped = bp.aggregated(b), bp.skipped(b)
+				}
+				b.ReportAllocs()
+				n := 0
+				for b.Loop() {
+					i := n % ahead
+					if i == 0 {
+						b.StopTimer()
+						build()
+						b.StartTimer()
+					}
+					md, err := u.UnmarshalMetrics(bufs[i])
+					if err != nil {
+						b.Fatal(err)
+					}
+					if bp != nil {
+						bp.clock.ns.Store(ats[i])
+						bp.consume(b, md)
+						if n%requestsPerTick == requestsPerTick-1 {
+							bp.p.evaluate(ctx, time.Unix(0, ats[i]))
+						}
+					}
+					n++
+				}
+				reportPerPoint(b, n, pl.points)
+				if bp == nil {
+					return
+				}
+				if got, want := bp.aggregated(b)-aggregated, int64(n*pl.points); got != want {
+					b.Fatalf("%d points aggregated in %d requests of %d, want %d", got, n, pl.points, want)
+				}
+				if got := bp.skipped(b) - skipped; got != 0 {
+					b.Fatalf("%d points skipped", got)
+				}
+			})
+		}
+	}
+}
