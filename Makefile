@@ -6,6 +6,8 @@
 #                  three serving apps and a trainer webhook; exits 0 once the expected jobs arrived
 #   make bench     benchmarks of issue 5 (Go, end to end) and a table of medians against the
 #                  targets; see BENCHMARKS.md. About 17 minutes; not part of `make test`
+#   make profile   a bench-only build with the pprof extension, and CPU and allocation profiles of
+#                  the collector with and without the processor under the same load (_build/profiles)
 #   make lint      golangci-lint over every package, e2e included (installed into ./bin); not part of `make test`
 #   make generate  regenerate the mdatagen code of every component from its metadata.yaml
 #   make clean     remove _build/ and ./bin
@@ -32,7 +34,7 @@ COLLECTOR_CONFIGS := $(sort $(wildcard testdata/*.yaml))
 
 GO_TEST_FLAGS ?= -race -timeout 10m
 
-.PHONY: all build ocb test fmt-check vet unit-test validate e2e run lint golangci-lint generate clean bench
+.PHONY: all build ocb test fmt-check vet unit-test validate e2e run lint golangci-lint generate clean bench build-bench profile
 
 all: test
 
@@ -130,6 +132,23 @@ bench: build
 
 # Installed with `go install` into ./bin rather than as a tool of internal/tools, so its large
 # dependency graph never moves mdatagen's.
+# A bench-only build with contrib's pprof extension, and CPU and allocation profiles of the
+# collector with and without the processor under the same load (one pair of runs), for
+# `go tool pprof -diff_base`. Not part of `make bench` or `make test`.
+BENCH_BUILDER_CONFIG := testdata/bench/builder-config.yaml
+BENCH_COLLECTOR      := $(DIST_DIR)/bench-dist/otelcol-retrain-bench
+PROFILE_DIR          := $(DIST_DIR)/profiles
+PROFILE_FLAGS        ?= -repeat 1 -rate 40000 -workers 4 -duration 35s -high-rate 0 -ramp-start 0
+
+build-bench: ocb
+	@echo ">> building $(BENCH_COLLECTOR) (with the pprof extension) with ocb"
+	"$(OCB)" --config $(BENCH_BUILDER_CONFIG)
+
+profile: build-bench
+	$(GO) run ./cmd/loadgen e2e -collector "./$(BENCH_COLLECTOR)" -profile $(PROFILE_DIR) -logs $(PROFILE_DIR) $(PROFILE_FLAGS)
+	@echo ">> profiles in $(PROFILE_DIR); compare with e.g."
+	@echo "   go tool pprof -top -diff_base $(PROFILE_DIR)/without-retrain-fixed1.cpu.pprof $(PROFILE_DIR)/with-retrain-fixed1.cpu.pprof"
+
 golangci-lint:
 	@if ! [ -x "$(GOLANGCI_LINT)" ] || ! "$(GOLANGCI_LINT)" version 2>&1 | grep -q '$(patsubst v%,%,$(GOLANGCI_LINT_VERSION))'; then \
 		echo ">> installing golangci-lint $(GOLANGCI_LINT_VERSION) into $(BIN_DIR)"; \

@@ -32,6 +32,9 @@ type e2eFlags struct {
 	bisect                      int
 	highWorkers                 int
 	out, logs                   string
+	// profile, when set, is where each measured run's CPU profile and allocation profile of the
+	// collector go; the collector must have contrib's pprof extension (make build-bench).
+	profile string
 }
 
 func runE2E(ctx context.Context, args []string) error {
@@ -42,8 +45,8 @@ func runE2E(ctx context.Context, args []string) error {
 	fs.StringVar(&f.config, "config", "testdata/bench/with-retrain.yaml", "the same config with the retrain processor")
 	f.load = loadFlags(fs)
 	fs.DurationVar(&f.warmup, "warmup", 5*time.Second, "load at -rate before each measured run")
-	fs.IntVar(&f.repeat, "repeat", 2, "measured fixed-rate runs per config, configs alternating")
-	fs.Float64Var(&f.highRate, "high-rate", 150000, "rate of the high-load runs, points/s; 0 skips them")
+	fs.IntVar(&f.repeat, "repeat", 5, "measured fixed-rate runs per config, configs alternating: each baseline run and the run after it are a pair")
+	fs.Float64Var(&f.highRate, "high-rate", 100000, "rate of the high-load runs, points/s; 0 skips them")
 	fs.DurationVar(&f.highDuration, "high-duration", 15*time.Second, "duration of each high-load run")
 	fs.Float64Var(&f.rampStart, "ramp-start", 10000, "first rate of the ramp, points/s; 0 skips the ramp")
 	fs.Float64Var(&f.rampMax, "ramp-max", 2e6, "highest rate the ramp tries, points/s")
@@ -52,7 +55,14 @@ func runE2E(ctx context.Context, args []string) error {
 	fs.IntVar(&f.bisect, "bisect", 3, "bisection steps between the last sustained and the first failed rate")
 	fs.StringVar(&f.out, "out", "", "also append the results, in Go benchmark format, to this file")
 	fs.StringVar(&f.logs, "logs", os.TempDir(), "directory for the collectors' logs")
+	fs.StringVar(&f.profile, "profile", "", "directory for a CPU and an allocation profile of the collector per measured run "+
+		"(needs a collector with the pprof extension: make build-bench)")
 	_ = fs.Parse(args)
+	if f.profile != "" {
+		if err := os.MkdirAll(f.profile, 0o755); err != nil {
+			return err
+		}
+	}
 
 	tick, err := clockTicks()
 	if err != nil {
@@ -71,7 +81,7 @@ func runE2E(ctx context.Context, args []string) error {
 	fixed := map[string][]fixedRun{}
 	for i := range f.repeat {
 		for _, cfg := range configs {
-			r, err := f.fixedRun(ctx, cfg, tick)
+			r, err := f.fixedRun(ctx, cfg, tick, fmt.Sprintf("fixed%d", i+1))
 			if err != nil {
 				return err
 			}
@@ -91,7 +101,7 @@ func runE2E(ctx context.Context, args []string) error {
 		hf.load = &hl
 		for i := range f.repeat {
 			for _, cfg := range configs {
-				r, err := hf.fixedRun(ctx, cfg, tick)
+				r, err := hf.fixedRun(ctx, cfg, tick, fmt.Sprintf("high%d", i+1))
 				if err != nil {
 					return err
 				}
@@ -126,14 +136,21 @@ func runE2E(ctx context.Context, args []string) error {
 			median(rs, func(r fixedRun) float64 { return float64(r.hwm) / (1 << 20) }),
 			ramps[name])
 	}
-	cpuRatio := median(fixed[with], func(r fixedRun) float64 { return r.cpu }) / median(fixed[base], func(r fixedRun) float64 { return r.cpu })
-	fmt.Printf("  CPU with/without: %.3fx (target <= 1.05x)", cpuRatio)
+	cpuPerPoint := func(r fixedRun) float64 { return r.cpu / float64(r.res.points) }
+	fr := pairRatios(fixed[base], fixed[with], cpuPerPoint)
+	fmt.Printf("  CPU per point with/without, per pair: %s; median %.3fx, spread %.3f-%.3fx (target <= 1.05x)\n",
+		formatRatios(fr), median(fr, func(x float64) float64 { return x }), slices.Min(fr), slices.Max(fr))
+	emit("BenchmarkE2E/pairs/run=fixed/rate=%.0f \t1\t%.4f median-ratio\t%.4f min-ratio\t%.4f max-ratio\t%d pairs",
+		f.load.rate, median(fr, func(x float64) float64 { return x }), slices.Min(fr), slices.Max(fr), len(fr))
 	if len(high[base]) > 0 {
-		perPoint := func(r fixedRun) float64 { return r.cpu / float64(r.res.points) }
-		fmt.Printf("; collector CPU per point at %.0f points/s with/without: %.3fx", f.highRate, median(high[with], perPoint)/median(high[base], perPoint))
+		hr := pairRatios(high[base], high[with], cpuPerPoint)
+		fmt.Printf("  collector CPU per point at %.0f points/s with/without, per pair: %s; median %.3fx, spread %.3f-%.3fx\n",
+			f.highRate, formatRatios(hr), median(hr, func(x float64) float64 { return x }), slices.Min(hr), slices.Max(hr))
+		emit("BenchmarkE2E/pairs/run=high/rate=%.0f \t1\t%.4f median-ratio\t%.4f min-ratio\t%.4f max-ratio\t%d pairs",
+			f.highRate, median(hr, func(x float64) float64 { return x }), slices.Min(hr), slices.Max(hr), len(hr))
 	}
 	if ramps[base] > 0 {
-		fmt.Printf("; highest sustained rate with/without: %.3fx (target >= 0.95x)", ramps[with]/ramps[base])
+		fmt.Printf("  highest sustained rate with/without: %.3fx (target >= 0.95x)\n", ramps[with]/ramps[base])
 	}
 	fmt.Println()
 
@@ -176,9 +193,27 @@ type fixedRun struct {
 	aggregated, skipped int64   // the retrain processor's own counters, when it runs
 }
 
-// fixedRun starts the collector on cfg, warms it up, and measures one run at the fixed rate.
-func (f *e2eFlags) fixedRun(ctx context.Context, cfg string, tick float64) (fixedRun, error) {
-	c, err := startCollector(ctx, f.collector, cfg, f.logs)
+// pairRatios is with/base of f for each pair of runs: the baseline run and the run after it.
+func pairRatios(base, with []fixedRun, f func(fixedRun) float64) []float64 {
+	var out []float64
+	for i := range min(len(base), len(with)) {
+		out = append(out, f(with[i])/f(base[i]))
+	}
+	return out
+}
+
+func formatRatios(rs []float64) string {
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		parts[i] = fmt.Sprintf("%.3fx", r)
+	}
+	return strings.Join(parts, " ")
+}
+
+// fixedRun starts the collector on cfg, warms it up, and measures one run at the fixed rate;
+// with -profile, it takes the collector's CPU profile over the run and its allocations after it.
+func (f *e2eFlags) fixedRun(ctx context.Context, cfg string, tick float64, run string) (fixedRun, error) {
+	c, err := startCollector(ctx, f.collector, cfg, f.logs, f.profile != "")
 	if err != nil {
 		return fixedRun{}, err
 	}
@@ -195,6 +230,15 @@ func (f *e2eFlags) fixedRun(ctx context.Context, cfg string, tick float64) (fixe
 	if err != nil {
 		return fixedRun{}, err
 	}
+	var profiled chan error
+	if f.profile != "" {
+		profiled = make(chan error, 1)
+		secs := max(1, int(f.load.duration.Seconds())-1)
+		go func() {
+			profiled <- c.fetchProfile(fmt.Sprintf("profile?seconds=%d", secs),
+				filepath.Join(f.profile, fmt.Sprintf("%s-%s.cpu.pprof", configName(cfg), run)))
+		}()
+	}
 	res := s.run(ctx, f.load.rate, f.load.duration)
 	after, err := cpuTicks(c.pid())
 	if err != nil {
@@ -205,6 +249,14 @@ func (f *e2eFlags) fixedRun(ctx context.Context, cfg string, tick float64) (fixe
 	}
 	if res.errors > 0 {
 		return fixedRun{}, fmt.Errorf("%s: %d requests failed at %.0f points/s: %v (collector log %s)", cfg, res.errors, f.load.rate, res.firstErr, c.log)
+	}
+	if profiled != nil {
+		if err := <-profiled; err != nil {
+			return fixedRun{}, err
+		}
+		if err := c.fetchProfile("allocs", filepath.Join(f.profile, fmt.Sprintf("%s-%s.allocs.pprof", configName(cfg), run))); err != nil {
+			return fixedRun{}, err
+		}
 	}
 	r := fixedRun{res: res, cpu: float64(after-before) / tick}
 	if r.hwm, err = peakRSS(c.pid()); err != nil {
@@ -224,7 +276,7 @@ func (f *e2eFlags) fixedRun(ctx context.Context, cfg string, tick float64) (fixe
 // between the last sustained rate and the first one that was not. It returns the highest
 // sustained rate and the collector's peak RSS.
 func (f *e2eFlags) ramp(ctx context.Context, cfg string) (rampTop, error) {
-	c, err := startCollector(ctx, f.collector, cfg, f.logs)
+	c, err := startCollector(ctx, f.collector, cfg, f.logs, false)
 	if err != nil {
 		return rampTop{}, err
 	}
@@ -308,10 +360,32 @@ type collector struct {
 	exit      error
 	endpoint  string
 	telemetry string
+	pprof     string // the pprof extension's address, when profiled
 	log       string
 }
 
-func startCollector(ctx context.Context, bin, cfg, logDir string) (*collector, error) {
+// fetchProfile saves the pprof extension's /debug/pprof/<what> to path.
+func (c *collector) fetchProfile(what, path string) error {
+	resp, err := http.Get("http://" + c.pprof + "/debug/pprof/" + what)
+	if err != nil {
+		return fmt.Errorf("fetch the collector's %s profile (does it have the pprof extension? make build-bench): %w", what, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("fetch the collector's %s profile: %s", what, resp.Status)
+	}
+	out, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, resp.Body); err != nil {
+		_ = out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+func startCollector(ctx context.Context, bin, cfg, logDir string, profile bool) (*collector, error) {
 	otlpPort, err := freePort()
 	if err != nil {
 		return nil, err
@@ -331,7 +405,16 @@ func startCollector(ctx context.Context, bin, cfg, logDir string) (*collector, e
 		return nil, err
 	}
 	defer func() { _ = logFile.Close() }()
-	c.cmd = exec.Command(bin, "--config", cfg)
+	args := []string{"--config", cfg}
+	if profile {
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		c.pprof = fmt.Sprintf("127.0.0.1:%d", port)
+		args = append(args, "--set=extensions::pprof::endpoint="+c.pprof, "--set=service::extensions=[pprof]")
+	}
+	c.cmd = exec.Command(bin, args...)
 	c.cmd.Env = append(os.Environ(), "BENCH_OTLP_ENDPOINT="+c.endpoint, "BENCH_TELEMETRY_PORT="+strconv.Itoa(telPort))
 	c.cmd.Stdout, c.cmd.Stderr = logFile, logFile
 	if err := c.cmd.Start(); err != nil {
