@@ -161,6 +161,12 @@ func (k *kafkaStorage) GetClient(_ context.Context, kind component.Kind, id comp
 	if k.cl == nil {
 		return nil, errNotStarted
 	}
+	if kind == component.KindExporter {
+		// Every collector would read the queue whole and send what it holds: each item once
+		// per collector.
+		return nil, fmt.Errorf("kafka_storage: exporter %q cannot keep its sending queue here: every collector sharing the "+
+			"topic would consume it; give the queue a storage of its own collector, such as file_storage", id)
+	}
 	return newClient(k, k.cl, k.st, namespace(kind, id, name)), nil
 }
 

@@ -168,7 +168,7 @@ func TestNamespaces(t *testing.T) {
 		{"retrain", component.KindProcessor, retrainID, ""},
 		{"retrain/tier2", component.KindProcessor, tier2, ""},
 		{"retrain/tier2 named", component.KindProcessor, tier2, "models"},
-		{"exporter retrain", component.KindExporter, retrainID, ""},
+		{"receiver retrain", component.KindReceiver, retrainID, ""},
 		{"slash in name", component.KindProcessor, component.MustNewIDWithName("retrain", "a/b"), ""},
 		{"slash in storage name", component.KindProcessor, component.MustNewIDWithName("retrain", "a"), "b"},
 	}
@@ -186,6 +186,15 @@ func TestNamespaces(t *testing.T) {
 			eventually(t, clientOf(other, cc.kind, cc.id, cc.sub), "key", []byte(cc.name))
 		})
 	}
+}
+
+// A sending queue here would be one queue for every collector sharing the topic.
+func TestAnExporterGetsNoClient(t *testing.T) {
+	_, brokers := newCluster(t)
+	ext := start(t, brokers, "state")
+	_, err := ext.GetClient(context.Background(), component.KindExporter, component.MustNewID("retrain"), "")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `exporter "retrain" cannot keep its sending queue here`)
 }
 
 func TestNamespaceNames(t *testing.T) {

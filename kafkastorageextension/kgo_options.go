@@ -18,11 +18,17 @@ import (
 
 // kgoOptions builds the franz-go client options for the contrib client settings this extension
 // supports (Validate refused the others), as contrib's internal/kafka builds them.
+// recordDeliveryTimeout bounds how long a record may wait to be written.
+const recordDeliveryTimeout = time.Minute
+
 func kgoOptions(ctx context.Context, c *configkafka.ClientConfig, logger *zap.Logger) ([]kgo.Opt, error) {
 	opts := []kgo.Opt{
 		kgo.WithLogger(kgoLogger{logger.Named("franz")}),
 		kgo.SeedBrokers(c.Brokers...),
 		kgo.DisableClientMetrics(), // as contrib: some brokers claim support they lack
+		// A write Kafka cannot take fails after this instead of waiting in the client's buffer
+		// forever: the caller keeps the state and writes it again.
+		kgo.RecordDeliveryTimeout(recordDeliveryTimeout),
 	}
 	if c.TLS != nil {
 		tlsCfg, err := c.TLS.LoadTLSConfig(ctx)

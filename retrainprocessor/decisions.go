@@ -92,7 +92,10 @@ func (p *retrainProcessor) flush(ctx context.Context, now time.Time) {
 	var added []*decision
 	indexChanged := e.rewriteIndex
 	for _, k := range keys {
-		d := e.decisions[k]
+		d, ok := e.decisions[k]
+		if !ok {
+			continue // dropped since it changed: another collector's now (shared.go)
+		}
 		d.dirty = false
 		key := state.Key(k.model, k.version)
 		if d.idle(now) {

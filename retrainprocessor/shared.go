@@ -89,31 +89,70 @@ func (p *retrainProcessor) takeChanges(ctx context.Context) {
 	s.mu.Unlock()
 	for key, value := range changes {
 		if key == silencesKey {
-			p.takeSilences(ctx, value)
+			p.takeSilences(ctx)
 			continue
 		}
 		model, version, ok := state.ParseKey(key)
 		if !ok {
 			continue // the index of a single collector, or a key of a newer version
 		}
-		k := modelKey{model: model, version: version}
-		m := p.models.lookup(k)
-		switch {
-		case m != nil && m.adopted:
-			// Another collector wrote over what this one stored: fold in what it knows, and
-			// write back the union at the next flush.
-			if value != nil {
-				p.merge(ctx, k, value, false)
-			}
-			if _, ok := p.eval.decisions[k]; ok {
-				p.eval.touch(k)
-			}
-		case value == nil:
-			delete(s.remote, k)
-		default:
-			s.remote[k] = value
+		p.takeRecord(ctx, modelKey{model: model, version: version}, value)
+	}
+}
+
+// takeRecord applies another collector's write of k's record (nil: deleted); under evalMu.
+func (p *retrainProcessor) takeRecord(ctx context.Context, k modelKey, value []byte) {
+	s, e := p.shared, &p.eval
+	var r state.Record
+	ok := value != nil
+	if ok {
+		r, ok = p.decodeRecord(ctx, k, value)
+	}
+	d, tracked := e.decisions[k]
+	switch m := p.models.lookup(k); {
+	case m != nil && m.adopted:
+		// This collector holds the model; another (a former holder still evaluating its
+		// window) wrote over what this one stored. Fold in what it knows, and write the union
+		// back when its record lacks something of this one's.
+		if ok {
+			p.merge(ctx, k, r, false)
+			d, tracked = e.decisions[k]
+		}
+		if tracked && (!ok || !covers(r, d)) {
+			e.touch(k)
+		}
+		return // taken: nothing to keep aside
+	case tracked && len(d.jobs) == 0:
+		// A model this collector no longer holds: its state is the other collectors' now.
+		// Dropping the decision keeps this one from deleting or overwriting what they write.
+		delete(e.decisions, k)
+	case tracked && ok:
+		// Not held, with jobs still to hand on: keep them, with the union of the rest.
+		p.merge(ctx, k, r, false)
+		if !covers(r, d) {
+			e.touch(k)
 		}
 	}
+	if value == nil {
+		delete(s.remote, k)
+	} else {
+		s.remote[k] = value
+	}
+}
+
+// covers reports whether record r holds everything d would write: the cooldown, the last job,
+// the outbox jobs and the reference. A pending streak is each holder's own.
+func covers(r state.Record, d *decision) bool {
+	if r.CooldownUntil.Before(d.st.CooldownUntil) || r.LastJobAt.Before(d.st.LastJobAt) ||
+		(d.ref != nil && r.Reference == nil) {
+		return false
+	}
+	for _, j := range d.jobs {
+		if !slices.ContainsFunc(r.Outbox, func(rj state.Job) bool { return rj.ID == j.id }) {
+			return false
+		}
+	}
+	return true
 }
 
 // takeOver gives m the state other collectors left for it, the first time this collector
@@ -126,16 +165,15 @@ func (p *retrainProcessor) takeOver(ctx context.Context, m *model) {
 		return
 	}
 	delete(s.remote, m.key)
-	if p.merge(ctx, m.key, b, true) {
+	if r, ok := p.decodeRecord(ctx, m.key, b); ok {
+		p.merge(ctx, m.key, r, true)
 		s.tookOver++
 	}
 }
 
-// merge folds a record another collector wrote into k's decision. The cooldown and the last job
-// move forward only; whole, a taken-over record also brings its pending streak and reference
-// (where this collector has none) and its outbox jobs (those it does not hold already).
-func (p *retrainProcessor) merge(ctx context.Context, k modelKey, b []byte, whole bool) bool {
-	e := &p.eval
+// decodeRecord decodes another collector's record of k; what cannot be decoded is counted,
+// logged and ignored.
+func (p *retrainProcessor) decodeRecord(ctx context.Context, k modelKey, b []byte) (state.Record, bool) {
 	r, err := state.Decode(b)
 	if err == nil && (r.Model != k.model || r.ModelVersion != k.version) {
 		err = state.ErrCorrupt
@@ -144,8 +182,18 @@ func (p *retrainProcessor) merge(ctx context.Context, k modelKey, b []byte, whol
 		p.telemetry.ProcessorRetrainStateErrors.Add(ctx, 1, p.attrs.stateDecode...)
 		p.logger.Error("Cannot decode the decision state another collector wrote for a model; it is ignored",
 			zap.String("model", k.model), zap.String("version", k.version), zap.Error(err))
-		return false
+		return state.Record{}, false
 	}
+	return r, true
+}
+
+// merge folds a record another collector wrote into k's decision: the cooldown and the last job
+// move forward only; its outbox jobs that this collector does not hold are taken, to be handed
+// on again with their ids (a holder that died with them must not lose them), and its reference
+// where this collector has none. Taken over whole, it also brings its pending streak where this
+// collector has none.
+func (p *retrainProcessor) merge(ctx context.Context, k modelKey, r state.Record, whole bool) {
+	e := &p.eval
 	d, ok := e.decisions[k]
 	if !ok {
 		d = &decision{}
@@ -158,10 +206,7 @@ func (p *retrainProcessor) merge(ctx context.Context, k modelKey, b []byte, whol
 	if r.LastJobAt.After(d.st.LastJobAt) {
 		d.st.LastJobID, d.st.LastJobAt = r.LastJobID, r.LastJobAt
 	}
-	if !whole {
-		return true
-	}
-	if d.st.PendingSince.IsZero() {
+	if whole && d.st.PendingSince.IsZero() {
 		d.st.PendingSince, d.st.HeldAt = r.PendingSince, r.HeldAt
 		d.heldWritten = r.HeldAt
 	}
@@ -185,19 +230,23 @@ func (p *retrainProcessor) merge(ctx context.Context, k modelKey, b []byte, whol
 		p.shared.tookJobs++
 		p.telemetry.ProcessorRetrainOutboxJobs.Add(ctx, 1, p.attrs.id...)
 	}
-	return true
 }
 
 // logTakeOvers says, once per evaluation, what it took over.
 func (p *retrainProcessor) logTakeOvers() {
 	s := p.shared
-	if s == nil || s.tookOver == 0 {
+	switch {
+	case s == nil:
 		return
+	case s.tookOver > 0:
+		msg := "Took over the decision state other collectors wrote for models whose data now comes here"
+		if s.tookJobs > 0 {
+			msg += "; their outbox jobs are handed on again with their ids"
+		}
+		p.logger.Info(msg, zap.Int("models", s.tookOver), zap.Int("outbox_jobs", s.tookJobs))
+	case s.tookJobs > 0:
+		p.logger.Info("Took RetrainJobs other collectors left in the outbox; they are handed on again with their ids",
+			zap.Int("outbox_jobs", s.tookJobs))
 	}
-	msg := "Took over the decision state other collectors wrote for models whose data now comes here"
-	if s.tookJobs > 0 {
-		msg += "; their outbox jobs are handed on again with their ids"
-	}
-	p.logger.Info(msg, zap.Int("models", s.tookOver), zap.Int("outbox_jobs", s.tookJobs))
 	s.tookOver, s.tookJobs = 0, 0
 }

@@ -7,7 +7,9 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 	"go.opentelemetry.io/collector/consumer/consumertest"
 	"go.opentelemetry.io/collector/extension/extensiontest"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
@@ -189,4 +191,159 @@ func TestSilencesAreSharedByTheCollectors(t *testing.T) {
 func TestFileStorageIsNotShared(t *testing.T) {
 	n := startNode(t, testConfig(), nodeOptions{dir: t.TempDir(), now: t0})
 	assert.Nil(t, n.p.shared)
+}
+
+// The collector that holds the model already when the former holder fires (its window has not
+// slid past the rebalance) takes the former holder's outbox job too: if the former holder dies
+// with it, the job is not lost with it.
+func TestAnOutboxJobOfTheFormerHolderIsHandedOnByTheHolder(t *testing.T) {
+	brokers := startKafkaCluster(t)
+	gate := &gateLogs{} // the former holder's queue is full
+	n1 := kafkaNode(t, brokers, testConfig(), nodeOptions{logs: gate, now: t0})
+	sink := new(consumertest.LogsSink)
+	n2 := kafkaNode(t, brokers, testConfig(), nodeOptions{logs: sink, now: t0})
+	other := newApp("fraud-api-7f9", "fraud-detector", "", t0.Add(-time.Hour))
+	other.accuracy = 0.5
+	other.serve(20, 20) // too few predictions to judge
+	n2.p.ingest(context.Background(), other.export(t0.Add(-time.Second)))
+	n2.p.evaluate(context.Background(), t0)
+
+	a := degraded("fraud-detector")
+	n1.degradeAndEvaluate(a, t0)
+	require.Zero(t, gate.LogRecordCount())
+	key := state.Key("fraud-detector", "")
+	n2.waitForChange(key)
+	n2.p.evaluate(context.Background(), t0.Add(time.Minute))
+	n1.stop() // gone, with the job still in its outbox
+
+	jobs := decodeJobs(t, sink.AllLogs())
+	require.Len(t, jobs, 1, "the holder handed the former holder's job on")
+	assert.Equal(t, job.NewID("fraud-detector", "", t0), jobs[0].ID)
+	assert.Equal(t, 1, n2.logs.FilterMessageSnippet("Took RetrainJobs other collectors left in the outbox").Len())
+	n2.degradeAndEvaluate(a, t0.Add(2*time.Minute))
+	assert.Len(t, decodeJobs(t, sink.AllLogs()), 1, "no second job inside the cooldown")
+}
+
+// Two collectors changing the silences at about the same time end on the same list: each change
+// starts from the storage's latest, and a change announced by another collector is read again
+// from the storage rather than applied as it was queued.
+func TestSilencesConvergeWhenTwoCollectorsChangeThem(t *testing.T) {
+	brokers := startKafkaCluster(t)
+	n1 := kafkaNode(t, brokers, testConfig(), nodeOptions{now: t0})
+	n2 := kafkaNode(t, brokers, testConfig(), nodeOptions{now: t0})
+	s1, err := n1.p.addSilence(context.Background(), "model-a", "", time.Hour, "one")
+	require.NoError(t, err)
+	n2.waitForChange(silencesKey) // queued on n2, not taken: its next evaluation would
+	s2, err := n2.p.addSilence(context.Background(), "model-b", "", time.Hour, "two")
+	require.NoError(t, err)
+	n1.waitForChange(silencesKey)
+	n1.p.evaluate(context.Background(), t0)
+	n2.p.evaluate(context.Background(), t0)
+	ids := func(n *node) (out []string) {
+		for _, s := range n.p.silences.snapshot() {
+			out = append(out, s.ID)
+		}
+		return out
+	}
+	assert.Equal(t, []string{s1.ID, s2.ID}, ids(n1))
+	assert.Equal(t, []string{s1.ID, s2.ID}, ids(n2))
+}
+
+// While two collectors hold one model, one's write makes the other write back only what the
+// record lacks; a record that holds everything is not written again, so they do not answer
+// each other at every evaluation.
+func TestTwoHoldersDoNotRewriteARecordThatHoldsEverything(t *testing.T) {
+	brokers := startKafkaCluster(t)
+	n1 := kafkaNode(t, brokers, testConfig(), nodeOptions{now: t0})
+	n2 := kafkaNode(t, brokers, testConfig(), nodeOptions{now: t0})
+	other := newApp("fraud-api-7f9", "fraud-detector", "", t0.Add(-time.Hour))
+	other.serve(20, 20)
+	n2.p.ingest(context.Background(), other.export(t0.Add(-time.Second)))
+	n2.p.evaluate(context.Background(), t0)
+	n1.degradeAndEvaluate(degraded("fraud-detector"), t0)
+	key := state.Key("fraud-detector", "")
+	n2.waitForChange(key)
+	end := endOffset(t, brokers)
+	n2.p.ingest(context.Background(), other.export(t0.Add(59*time.Second)))
+	n2.p.evaluate(context.Background(), t0.Add(time.Minute))
+	assert.Equal(t, end, endOffset(t, brokers), "the holder took the cooldown and wrote nothing back")
+	d := n2.p.eval.decisions[modelKey{model: "fraud-detector"}]
+	require.NotNil(t, d)
+	assert.Equal(t, job.NewID("fraud-detector", "", t0), d.st.LastJobID)
+}
+
+// A collector that stopped holding a model, and was told another one wrote it since, drops its
+// own decision: it neither deletes nor overwrites what the other writes.
+func TestAFormerHolderLeavesTheRecordToTheOthers(t *testing.T) {
+	brokers := startKafkaCluster(t)
+	n1 := kafkaNode(t, brokers, testConfig(), nodeOptions{now: t0})
+	a := degraded("fraud-detector")
+	n1.degradeAndEvaluate(a, t0)
+	k := modelKey{model: "fraud-detector"}
+	require.NotNil(t, n1.p.eval.decisions[k])
+	// n1's window empties: it evicts the model and keeps the cooldown.
+	n1.clock.set(t0.Add(20 * time.Minute))
+	n1.p.evaluate(context.Background(), t0.Add(20*time.Minute))
+	require.Nil(t, n1.p.models.lookup(k))
+	require.NotNil(t, n1.p.eval.decisions[k])
+
+	n2 := kafkaNode(t, brokers, testConfig(), nodeOptions{now: t0.Add(20 * time.Minute)})
+	n2.degradeAndEvaluate(a, t0.Add(20*time.Minute)) // takes it over, writes it
+	n2.p.eval.touch(k)
+	n2.p.flush(context.Background(), t0.Add(20*time.Minute))
+	key := state.Key("fraud-detector", "")
+	n1.waitForChange(key)
+	n1.p.evaluate(context.Background(), t0.Add(21*time.Minute))
+	assert.Nil(t, n1.p.eval.decisions[k], "the decision is the holder's now")
+	// Past the cooldown, n1 has nothing to drop: the record stays.
+	n1.clock.set(t0.Add(2 * time.Hour))
+	n1.p.evaluate(context.Background(), t0.Add(2*time.Hour))
+	assert.NotNil(t, n2.stored(key), "the former holder did not delete the record")
+}
+
+// With Kafka gone, an evaluation gives up on writing after the store's timeout, and Shutdown
+// returns: the state stays in memory, counted as a failed write.
+func TestAnEvaluationDoesNotWaitForKafkaForever(t *testing.T) {
+	defer func(old time.Duration) { loadTimeout = old }(loadTimeout)
+	loadTimeout = 200 * time.Millisecond
+	c, err := kfake.NewCluster(kfake.NumBrokers(1))
+	require.NoError(t, err)
+	n := kafkaNode(t, c.ListenAddrs(), testConfig(), nodeOptions{now: t0})
+	c.Close()
+	evaluated := make(chan struct{})
+	go func() {
+		n.degradeAndEvaluate(degraded("fraud-detector"), t0)
+		close(evaluated)
+	}()
+	select {
+	case <-evaluated:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the evaluation still waits for Kafka 30s later")
+	}
+	m, err := n.tel.GetMetric("otelcol_processor_retrain_state_errors")
+	require.NoError(t, err, "failed writes are counted")
+	assert.NotEmpty(t, m.Data.(metricdata.Sum[int64]).DataPoints)
+	stopped := make(chan struct{})
+	go func() {
+		n.stop()
+		close(stopped)
+	}()
+	select {
+	case <-stopped:
+	case <-time.After(30 * time.Second):
+		t.Fatal("Shutdown still waits for Kafka 30s later")
+	}
+}
+
+// endOffset is the end offset of the state topic's one partition: how many records were written.
+func endOffset(t *testing.T, brokers []string) int64 {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
+	require.NoError(t, err)
+	defer cl.Close()
+	ends, err := kadm.NewClient(cl).ListEndOffsets(context.Background(), "otelcol-retrain-state")
+	require.NoError(t, err)
+	var n int64
+	ends.Each(func(o kadm.ListedOffset) { n += o.Offset })
+	return n
 }

@@ -106,6 +106,9 @@ func (p *retrainProcessor) addSilence(ctx context.Context, model, version string
 	s := &p.silences
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	if p.shared != nil { // start from what the other collectors wrote
+		p.refreshSilences(ctx)
+	}
 	if s.unreadable {
 		return status.Silence{}, errSilencesUnreadable
 	}
@@ -129,6 +132,9 @@ func (p *retrainProcessor) deleteSilence(ctx context.Context, id string) error {
 	s := &p.silences
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	if p.shared != nil { // start from what the other collectors wrote
+		p.refreshSilences(ctx)
+	}
 	if s.unreadable {
 		return errSilencesUnreadable
 	}
@@ -220,20 +226,37 @@ func decodeSilences(b []byte) (stored storedSilences, keep bool, err error) {
 	return stored, false, err
 }
 
-// takeSilences applies the silences another collector wrote to a shared storage (nil: deleted).
-// Changes through this collector's API wait for it, and it for them.
-func (p *retrainProcessor) takeSilences(ctx context.Context, b []byte) {
-	var list []status.Silence
-	if b != nil {
-		stored, _, err := decodeSilences(b)
-		if err != nil {
-			p.telemetry.ProcessorRetrainStateErrors.Add(ctx, 1, p.attrs.stateDecode...)
-			p.logger.Error("Cannot decode the silences another collector wrote; the current ones stay", zap.Error(err))
-			return
-		}
-		list = stored.Silences
-	}
+// takeSilences follows another collector's change of the silences in a shared storage; changes
+// through this collector's API wait for it, and it for them.
+func (p *retrainProcessor) takeSilences(ctx context.Context) {
 	p.silences.writeMu.Lock()
 	defer p.silences.writeMu.Unlock()
-	p.silences.set(list)
+	p.refreshSilences(ctx)
+}
+
+// refreshSilences reads the silences of a shared storage again; the caller holds writeMu. The
+// storage's current value is read rather than the change that announced it: it is the topic's
+// latest, this collector's own writes included, so every collector ends on the same list, and an
+// API change starts from it. Silences a newer collector wrote are kept, and no change is taken
+// until they can be read, as at Start.
+func (p *retrainProcessor) refreshSilences(ctx context.Context) {
+	s := &p.silences
+	b, err := p.store.get(ctx, silencesKey)
+	if err != nil {
+		p.telemetry.ProcessorRetrainStateErrors.Add(ctx, 1, p.attrs.stateRead...)
+		p.logger.Error("Cannot read the shared silences; the current ones stay", zap.Error(err))
+		return
+	}
+	var stored storedSilences
+	if b != nil {
+		var keep bool
+		if stored, keep, err = decodeSilences(b); err != nil {
+			p.telemetry.ProcessorRetrainStateErrors.Add(ctx, 1, p.attrs.stateDecode...)
+			p.logger.Error("Cannot decode the silences another collector wrote; the current ones stay", zap.Error(err))
+			s.unreadable = s.unreadable || keep
+			return
+		}
+	}
+	s.unreadable = false
+	s.set(stored.Silences)
 }

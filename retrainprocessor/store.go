@@ -128,7 +128,9 @@ func (s *store) read(ctx context.Context) loaded {
 	return l
 }
 
-// write applies ops in one batch.
+// write applies ops in one batch, giving up after loadTimeout (or ctx): a storage that does not
+// answer (Kafka down, for kafka_storage) must not hold the evaluation, and so every decision, or
+// Shutdown; the state stays in memory and the next flush writes it.
 func (s *store) write(ctx context.Context, ops []*storage.Operation) error {
 	if len(ops) == 0 {
 		return nil
@@ -136,6 +138,8 @@ func (s *store) write(ctx context.Context, ops []*storage.Operation) error {
 	if s.abandoned.Load() {
 		return nil
 	}
+	ctx, cancel := context.WithTimeout(ctx, loadTimeout)
+	defer cancel()
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.client == nil {
