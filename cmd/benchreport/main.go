@@ -463,4 +463,39 @@ func (r results) report(w io.Writer) {
 	row("E2E capacity from CPU per point at high load, with ≥ 0.95× without (steadier than the ramp)",
 		fmt.Sprintf("%s vs %s collector CPU ns/point = %sx the capacity", num(high(with, "cpu-ns/point")), num(high(base, "cpu-ns/point")), num(capacity)),
 		verdict(capacity, 0.95, false))
+	p("\n## Targets (issue 13: end-to-end cost)\n\n| target | measured | verdict |\n|---|---|---|\n")
+	for _, run := range []struct{ name, label string }{{"fixed", "10k points/s"}, {"high", "high load"}} {
+		for name := range r {
+			if !strings.HasPrefix(name, "E2E/pairs/run="+run.name+"/") {
+				continue
+			}
+			med, lo, hi := r.must(name, "median-ratio"), r.must(name, "min-ratio"), r.must(name, "max-ratio")
+			label := run.label
+			if rate := strings.TrimPrefix(name, "E2E/pairs/run="+run.name+"/rate="); rate != name {
+				label = rate + " points/s"
+			}
+			v := "(reported)"
+			if run.name == "fixed" {
+				v = verdict(med, 1.05, true)
+			}
+			row("E2E collector CPU per point, with/without, median of interleaved pairs ≤ 1.05× ("+label+")",
+				fmt.Sprintf("%sx, spread %s–%sx over %s pairs", num(med), num(lo), num(hi), num(r.must(name, "pairs"))), v)
+		}
+	}
+	for _, c := range []struct {
+		temporality string
+		limit       float64
+	}{{"delta", 5}, {"cumulative", 10}} {
+		u := r.must("Ingest/signal=explicit/temporality="+c.temporality+"/models=100/stage=unmarshal", "ns/point")
+		rt := r.must("Ingest/signal=explicit/temporality="+c.temporality+"/models=100/stage=retrain", "ns/point")
+		row(fmt.Sprintf("Ingest (BenchmarkIngest), %s explicit, 100 models, ≤ %.0f%% of unmarshal", c.temporality, c.limit),
+			fmt.Sprintf("%s of %s ns/point = %s%%", num(rt), num(u), num(100*rt/u)), verdict(100*rt/u, c.limit, true))
+		req := "Requests/signal=explicit/temporality=" + c.temporality + "/models=100/stage="
+		dec, ret := r.must(req+"decode", "ns/point"), r.must(req+"retrain", "ns/point")
+		row(fmt.Sprintf("Requests decoded into fresh pdata (BenchmarkRequests), %s: the processor ≤ %.0f%% of decoding", c.temporality, c.limit),
+			fmt.Sprintf("(%s − %s) / %s ns/point = %s%%", num(ret), num(dec), num(dec), num(100*(ret-dec)/dec)), verdict(100*(ret-dec)/dec, c.limit, true))
+		row(fmt.Sprintf("Requests (BenchmarkRequests), %s: allocations beyond decoding, per request of 100 points", c.temporality),
+			fmt.Sprintf("%s (%s vs %s allocs/op)", num(r.must(req+"retrain", "allocs/op")-r.must(req+"decode", "allocs/op")),
+				num(r.must(req+"retrain", "allocs/op")), num(r.must(req+"decode", "allocs/op"))), "(processorhelper's, per request)")
+	}
 }
