@@ -59,6 +59,13 @@ func (n *node) waitForChange(key string) {
 	}, 10*time.Second, 5*time.Millisecond, "another collector's write of %s", key)
 }
 
+// decision is k's decision, read under the evaluation's lock.
+func (n *node) decision(k modelKey) *decision {
+	n.p.evalMu.Lock()
+	defer n.p.evalMu.Unlock()
+	return n.p.eval.decisions[k]
+}
+
 // stored reads key from n's storage client.
 func (n *node) stored(key string) []byte {
 	n.t.Helper()
@@ -84,7 +91,7 @@ func TestASharedStorageHandsTheCooldownToTheNextCollector(t *testing.T) {
 	assert.Empty(t, decodeJobs(t, second.AllLogs()), "the first collector's cooldown holds on the second")
 	metadatatest.AssertEqualProcessorRetrainJobsSuppressed(t, n2.tel,
 		[]metricdata.DataPoint[int64]{{Value: 1, Attributes: withID()}}, metricdatatest.IgnoreTimestamp())
-	d := n2.p.eval.decisions[modelKey{model: "fraud-detector"}]
+	d := n2.decision(modelKey{model: "fraud-detector"})
 	require.NotNil(t, d)
 	assert.Equal(t, jobs[0].ID, d.st.LastJobID)
 	assert.Equal(t, 1, n2.logs.FilterMessageSnippet("Took over the decision state other collectors wrote").Len())
@@ -267,7 +274,7 @@ func TestTwoHoldersDoNotRewriteARecordThatHoldsEverything(t *testing.T) {
 	n2.p.ingest(context.Background(), other.export(t0.Add(59*time.Second)))
 	n2.p.evaluate(context.Background(), t0.Add(time.Minute))
 	assert.Equal(t, end, endOffset(t, brokers), "the holder took the cooldown and wrote nothing back")
-	d := n2.p.eval.decisions[modelKey{model: "fraud-detector"}]
+	d := n2.decision(modelKey{model: "fraud-detector"})
 	require.NotNil(t, d)
 	assert.Equal(t, job.NewID("fraud-detector", "", t0), d.st.LastJobID)
 }
@@ -280,21 +287,23 @@ func TestAFormerHolderLeavesTheRecordToTheOthers(t *testing.T) {
 	a := degraded("fraud-detector")
 	n1.degradeAndEvaluate(a, t0)
 	k := modelKey{model: "fraud-detector"}
-	require.NotNil(t, n1.p.eval.decisions[k])
+	require.NotNil(t, n1.decision(k))
 	// n1's window empties: it evicts the model and keeps the cooldown.
 	n1.clock.set(t0.Add(20 * time.Minute))
 	n1.p.evaluate(context.Background(), t0.Add(20*time.Minute))
 	require.Nil(t, n1.p.models.lookup(k))
-	require.NotNil(t, n1.p.eval.decisions[k])
+	require.NotNil(t, n1.decision(k))
 
 	n2 := kafkaNode(t, brokers, testConfig(), nodeOptions{now: t0.Add(20 * time.Minute)})
 	n2.degradeAndEvaluate(a, t0.Add(20*time.Minute)) // takes it over, writes it
+	n2.p.evalMu.Lock() // write the taken-over record, as its next change would
 	n2.p.eval.touch(k)
 	n2.p.flush(context.Background(), t0.Add(20*time.Minute))
+	n2.p.evalMu.Unlock()
 	key := state.Key("fraud-detector", "")
 	n1.waitForChange(key)
 	n1.p.evaluate(context.Background(), t0.Add(21*time.Minute))
-	assert.Nil(t, n1.p.eval.decisions[k], "the decision is the holder's now")
+	assert.Nil(t, n1.decision(k), "the decision is the holder's now")
 	// Past the cooldown, n1 has nothing to drop: the record stays.
 	n1.clock.set(t0.Add(2 * time.Hour))
 	n1.p.evaluate(context.Background(), t0.Add(2*time.Hour))
