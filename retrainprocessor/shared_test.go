@@ -296,7 +296,7 @@ func TestAFormerHolderLeavesTheRecordToTheOthers(t *testing.T) {
 
 	n2 := kafkaNode(t, brokers, testConfig(), nodeOptions{now: t0.Add(20 * time.Minute)})
 	n2.degradeAndEvaluate(a, t0.Add(20*time.Minute)) // takes it over, writes it
-	n2.p.evalMu.Lock() // write the taken-over record, as its next change would
+	n2.p.evalMu.Lock()                               // write the taken-over record, as its next change would
 	n2.p.eval.touch(k)
 	n2.p.flush(context.Background(), t0.Add(20*time.Minute))
 	n2.p.evalMu.Unlock()
