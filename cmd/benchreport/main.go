@@ -84,6 +84,27 @@ func (r results) must(name, unit string) float64 {
 
 func (r results) count(name, unit string) int { return len(r[name][unit]) }
 
+// paired is the median over rounds of f(a's value, b's value) in unit: make bench runs every
+// benchmark once per round, so the i-th values of two benchmarks ran minutes apart at most, and
+// their ratio is steadier on a shared machine than the ratio of their medians. It also returns
+// the lowest and highest of the rounds.
+func (r results) paired(a, b, unit string, f func(a, b float64) float64) (med, lo, hi float64) {
+	av, bv := r[a][unit], r[b][unit]
+	var v []float64
+	for i := range min(len(av), len(bv)) {
+		v = append(v, f(av[i], bv[i]))
+	}
+	if len(v) == 0 {
+		return math.NaN(), math.NaN(), math.NaN()
+	}
+	slices.Sort(v)
+	med = v[len(v)/2]
+	if len(v)%2 == 0 {
+		med = (v[len(v)/2-1] + v[len(v)/2]) / 2
+	}
+	return med, v[0], v[len(v)-1]
+}
+
 // verdict compares got with a target: at most (le) or at least.
 func verdict(got, target float64, le bool) string {
 	switch {
@@ -303,8 +324,9 @@ func (r results) report(w io.Writer) {
 		n := "Tier2FromKafka/pipeline=" + pl
 		p("| %s | %s | %s | %s |\n", pl, num(r.must(n, "points/s")), num(r.must(n, "ns/op")/1e6), num(r.must(n, "allocs/op")))
 	}
-	p("\nretrain / receiver points/s: %s\n", num(r.must("Tier2FromKafka/pipeline=retrain", "points/s")/
-		r.must("Tier2FromKafka/pipeline=receiver", "points/s")))
+	med, lo, hi := r.paired("Tier2FromKafka/pipeline=receiver", "Tier2FromKafka/pipeline=retrain", "points/s",
+		func(a, b float64) float64 { return b / a })
+	p("\nretrain / receiver points/s, median of the rounds' ratios: %s (%s–%s)\n", num(med), num(lo), num(hi))
 	p("\nTier 1 (modelpartitionerextension BenchmarkPartition): ns per record, against the exporter's default sticky-key partitioner.\n\n")
 	p("| model attribute | model_partitioner ns | allocs | sticky_key ns | allocs |\n|---|---:|---:|---:|---:|\n")
 	for _, pos := range []string{"early", "last"} {
@@ -486,14 +508,18 @@ func (r results) report(w io.Writer) {
 		temporality string
 		limit       float64
 	}{{"delta", 5}, {"cumulative", 10}} {
-		u := r.must("Ingest/signal=explicit/temporality="+c.temporality+"/models=100/stage=unmarshal", "ns/point")
-		rt := r.must("Ingest/signal=explicit/temporality="+c.temporality+"/models=100/stage=retrain", "ns/point")
+		in := "Ingest/signal=explicit/temporality=" + c.temporality + "/models=100/stage="
+		u, rt := r.must(in+"unmarshal", "ns/point"), r.must(in+"retrain", "ns/point")
+		ishare, ilo, ihi := r.paired(in+"unmarshal", in+"retrain", "ns/point", func(u, rt float64) float64 { return 100 * rt / u })
 		row(fmt.Sprintf("Ingest (BenchmarkIngest), %s explicit, 100 models, ≤ %.0f%% of unmarshal", c.temporality, c.limit),
-			fmt.Sprintf("%s of %s ns/point = %s%%", num(rt), num(u), num(100*rt/u)), verdict(100*rt/u, c.limit, true))
+			fmt.Sprintf("median of the rounds' shares %s%% (%s–%s%%); medians %s of %s ns/point", num(ishare), num(ilo), num(ihi), num(rt), num(u)),
+			verdict(ishare, c.limit, true))
 		req := "Requests/signal=explicit/temporality=" + c.temporality + "/models=100/stage="
 		dec, ret := r.must(req+"decode", "ns/point"), r.must(req+"retrain", "ns/point")
+		share, lo, hi := r.paired(req+"decode", req+"retrain", "ns/point", func(d, rt float64) float64 { return 100 * (rt - d) / d })
 		row(fmt.Sprintf("Requests decoded into fresh pdata (BenchmarkRequests), %s: the processor ≤ %.0f%% of decoding", c.temporality, c.limit),
-			fmt.Sprintf("(%s − %s) / %s ns/point = %s%%", num(ret), num(dec), num(dec), num(100*(ret-dec)/dec)), verdict(100*(ret-dec)/dec, c.limit, true))
+			fmt.Sprintf("median of the rounds' (retrain − decode) / decode %s%% (%s–%s%%); medians %s and %s ns/point",
+				num(share), num(lo), num(hi), num(ret), num(dec)), verdict(share, c.limit, true))
 		row(fmt.Sprintf("Requests (BenchmarkRequests), %s: allocations beyond decoding, per request of 100 points", c.temporality),
 			fmt.Sprintf("%s (%s vs %s allocs/op)", num(r.must(req+"retrain", "allocs/op")-r.must(req+"decode", "allocs/op")),
 				num(r.must(req+"retrain", "allocs/op")), num(r.must(req+"decode", "allocs/op"))), "(processorhelper's, per request)")
