@@ -5,7 +5,7 @@
 #   make run       build, then the demo (cmd/retrain-demo): the collector on testdata/demo.yaml,
 #                  three serving apps and a trainer webhook; exits 0 once the expected jobs arrived
 #   make bench     benchmarks of issue 5 (Go, end to end) and a table of medians against the
-#                  targets; see BENCHMARKS.md. About 17 minutes; not part of `make test`
+#                  targets; see BENCHMARKS.md. About 30 minutes; not part of `make test`
 #   make profile   a bench-only build with the pprof extension, and CPU and allocation profiles of
 #                  the collector with and without the processor under the same load (_build/profiles)
 #   make lint      golangci-lint over every package, e2e included (installed into ./bin); not part of `make test`

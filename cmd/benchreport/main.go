@@ -501,7 +501,7 @@ func (r results) report(w io.Writer) {
 				v = verdict(med, 1.05, true)
 			}
 			row("E2E collector CPU per point, with/without, median of interleaved pairs ≤ 1.05× ("+label+")",
-				fmt.Sprintf("%sx, spread %s–%sx over %s pairs", num(med), num(lo), num(hi), num(r.must(name, "pairs"))), v)
+				fmt.Sprintf("%sx, spread %s–%sx over %.0f pairs", num(med), num(lo), num(hi), r.must(name, "pairs")), v)
 		}
 	}
 	for _, c := range []struct {
