@@ -202,10 +202,7 @@ func (p *retrainProcessor) restore(ctx context.Context) {
 		for _, rj := range r.Outbox {
 			j, err := p.restoreJob(k, rj)
 			if err != nil {
-				p.telemetry.ProcessorRetrainStateErrors.Add(ctx, 1, p.attrs.stateDecode...)
-				p.telemetry.ProcessorRetrainJobsDropped.Add(ctx, 1, p.attrs.droppedUndecodable...)
-				p.logger.Error("Dropping a RetrainJob from the outbox that cannot be decoded",
-					zap.String("job_id", rj.ID), zap.String("model", r.Model), zap.Error(err))
+				p.dropUndecodable(ctx, k, rj, err, "Dropping a RetrainJob from the outbox that cannot be decoded")
 				d.dirty = true
 				continue
 			}
@@ -228,6 +225,13 @@ func (p *retrainProcessor) restore(ctx context.Context) {
 		p.logger.Info("Restored the decision state", zap.Int("models", len(l.records)),
 			zap.Int("outbox_jobs", len(jobs)))
 	}
+}
+
+// dropUndecodable counts and logs a stored outbox job that cannot be decoded, which is dropped.
+func (p *retrainProcessor) dropUndecodable(ctx context.Context, k modelKey, rj state.Job, err error, msg string) {
+	p.telemetry.ProcessorRetrainStateErrors.Add(ctx, 1, p.attrs.stateDecode...)
+	p.telemetry.ProcessorRetrainJobsDropped.Add(ctx, 1, p.attrs.droppedUndecodable...)
+	p.logger.Error(msg, zap.String("job_id", rj.ID), zap.String("model", k.model), zap.Error(err))
 }
 
 func (p *retrainProcessor) restoreJob(k modelKey, rj state.Job) (*outboxJob, error) {

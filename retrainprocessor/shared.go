@@ -219,10 +219,7 @@ func (p *retrainProcessor) merge(ctx context.Context, k modelKey, r state.Record
 		}
 		j, err := p.restoreJob(k, rj)
 		if err != nil {
-			p.telemetry.ProcessorRetrainStateErrors.Add(ctx, 1, p.attrs.stateDecode...)
-			p.telemetry.ProcessorRetrainJobsDropped.Add(ctx, 1, p.attrs.droppedUndecodable...)
-			p.logger.Error("Dropping a RetrainJob another collector left in the outbox that cannot be decoded",
-				zap.String("job_id", rj.ID), zap.String("model", k.model), zap.Error(err))
+			p.dropUndecodable(ctx, k, rj, err, "Dropping a RetrainJob another collector left in the outbox that cannot be decoded")
 			continue
 		}
 		d.jobs = append(d.jobs, j)
