@@ -31,6 +31,20 @@ type decision struct {
 	refSeen time.Time
 	// refSeenWritten is refSeen as last written.
 	refSeenWritten time.Time
+	// handed are the ids of the last jobs this collector is done with (every pipeline accepted
+	// them, or the full outbox dropped them), so another collector's older record that still
+	// lists one does not bring it back (shared.go).
+	handed []string
+}
+
+// maxHanded bounds decision.handed: a model fires at most once per cooldown.
+const maxHanded = 4
+
+func (d *decision) handedOn(id string) {
+	if len(d.handed) == maxHanded {
+		d.handed = append(d.handed[:0], d.handed[1:]...)
+	}
+	d.handed = append(d.handed, id)
 }
 
 func (d *decision) idle(now time.Time) bool {

@@ -149,6 +149,7 @@ func (p *retrainProcessor) remove(ctx context.Context, j *outboxJob) {
 	if i := slices.Index(d.jobs, j); i >= 0 {
 		d.jobs = slices.Delete(d.jobs, i, i+1)
 	}
+	d.handedOn(j.id)
 	p.telemetry.ProcessorRetrainOutboxJobs.Add(ctx, -1, p.attrs.id...)
 }
 

@@ -214,8 +214,8 @@ func (p *retrainProcessor) merge(ctx context.Context, k modelKey, r state.Record
 		d.restoreReference(r.Reference, p.now())
 	}
 	for _, rj := range r.Outbox {
-		if slices.ContainsFunc(d.jobs, func(j *outboxJob) bool { return j.id == rj.ID }) {
-			continue
+		if slices.ContainsFunc(d.jobs, func(j *outboxJob) bool { return j.id == rj.ID }) || slices.Contains(d.handed, rj.ID) {
+			continue // held already, or handed on by this collector: a former holder's record is older
 		}
 		j, err := p.restoreJob(k, rj)
 		if err != nil {

@@ -221,10 +221,17 @@ func TestAnOutboxJobOfTheFormerHolderIsHandedOnByTheHolder(t *testing.T) {
 	key := state.Key("fraud-detector", "")
 	n2.waitForChange(key)
 	n2.p.evaluate(context.Background(), t0.Add(time.Minute))
-	n1.stop() // gone, with the job still in its outbox
-
 	jobs := decodeJobs(t, sink.AllLogs())
 	require.Len(t, jobs, 1, "the holder handed the former holder's job on")
+	// The former holder writes its record again, still listing the job, then goes away: the
+	// holder, which handed the job on, does not take it a second time.
+	n1.p.evalMu.Lock()
+	n1.p.eval.touch(modelKey{model: "fraud-detector"})
+	n1.p.flush(context.Background(), t0.Add(time.Minute))
+	n1.p.evalMu.Unlock()
+	n2.waitForChange(key)
+	n1.stop()
+
 	assert.Equal(t, job.NewID("fraud-detector", "", t0), jobs[0].ID)
 	assert.Equal(t, 1, n2.logs.FilterMessageSnippet("Took RetrainJobs other collectors left in the outbox").Len())
 	n2.degradeAndEvaluate(a, t0.Add(2*time.Minute))
