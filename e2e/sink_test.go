@@ -76,17 +76,6 @@ func (s *sink) Export(_ context.Context, req pmetricotlp.ExportRequest) (pmetric
 	return pmetricotlp.NewExportResponse(), nil
 }
 
-// received returns every data point received, in canonical form.
-func (s *sink) received() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	out := make([]string, len(s.points))
-	for i, p := range s.points {
-		out[i] = p.canonical
-	}
-	return out
-}
-
 // receivedFromApps returns, in canonical form, every data point received but the processor's
 // own (its health metrics, in processorScope): what the apps sent, if the pipeline forwards it
 // unchanged.

@@ -87,7 +87,7 @@ func validateTopic(topic string) error {
 		return fmt.Errorf("topic: %q is longer than Kafka's 249 characters", topic)
 	}
 	for _, r := range topic {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '_' || r == '-') {
+		if (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9') && r != '.' && r != '_' && r != '-' {
 			return fmt.Errorf("topic: %q has %q; Kafka topic names hold only ASCII letters, digits, '.', '_' and '-'", topic, r)
 		}
 	}
