@@ -59,6 +59,23 @@ func (n *node) waitForChange(key string) {
 	}, 10*time.Second, 5*time.Millisecond, "another collector's write of %s", key)
 }
 
+// waitForHandedOn waits until another collector's latest write of key reached n with an empty
+// outbox: its write after handing its job on, which lands milliseconds after the one that fired
+// it (in the collector a tick comes long after both).
+func (n *node) waitForHandedOn(key string) {
+	n.t.Helper()
+	require.Eventually(n.t, func() bool {
+		n.p.shared.mu.Lock()
+		defer n.p.shared.mu.Unlock()
+		b, ok := n.p.shared.changes[key]
+		if !ok || b == nil {
+			return false
+		}
+		r, err := state.Decode(b)
+		return err == nil && len(r.Outbox) == 0
+	}, 10*time.Second, 5*time.Millisecond, "another collector's write of %s after its hand-off", key)
+}
+
 // decision is k's decision, read under the evaluation's lock.
 func (n *node) decision(k modelKey) *decision {
 	n.p.evalMu.Lock()
@@ -140,7 +157,7 @@ func TestAJobOfTheFormerHolderStartsTheCooldownOfTheNewOne(t *testing.T) {
 	n1.degradeAndEvaluate(a, t0)
 	require.Len(t, decodeJobs(t, stale.AllLogs()), 1)
 	key := state.Key("fraud-detector", "")
-	n2.waitForChange(key)
+	n2.waitForHandedOn(key)
 
 	n2.degradeAndEvaluate(a, t0.Add(time.Minute))
 	assert.Empty(t, decodeJobs(t, current.AllLogs()), "the former holder's job started the cooldown here")
@@ -276,7 +293,7 @@ func TestTwoHoldersDoNotRewriteARecordThatHoldsEverything(t *testing.T) {
 	n2.p.evaluate(context.Background(), t0)
 	n1.degradeAndEvaluate(degraded("fraud-detector"), t0)
 	key := state.Key("fraud-detector", "")
-	n2.waitForChange(key)
+	n2.waitForHandedOn(key)
 	end := endOffset(t, brokers)
 	n2.p.ingest(context.Background(), other.export(t0.Add(59*time.Second)))
 	n2.p.evaluate(context.Background(), t0.Add(time.Minute))
