@@ -99,19 +99,31 @@ func newSilenceID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// lockSilences takes writeMu for a change of the silences, which starts from what the other
+// collectors wrote when the storage is shared; it refuses (and releases writeMu) while the stored
+// silences could not be read.
+func (p *retrainProcessor) lockSilences(ctx context.Context) error {
+	s := &p.silences
+	s.writeMu.Lock()
+	if p.shared != nil {
+		p.refreshSilences(ctx)
+	}
+	if s.unreadable {
+		s.writeMu.Unlock()
+		return errSilencesUnreadable
+	}
+	return nil
+}
+
 // addSilence stores a silence and keeps it; a storage error leaves it out.
 func (p *retrainProcessor) addSilence(ctx context.Context, model, version string, d time.Duration, comment string) (status.Silence, error) {
 	now := p.now().UTC()
 	sl := status.Silence{ID: newSilenceID(), ModelID: model, ModelVersion: version, Comment: comment, CreatedAt: now, Until: now.Add(d)}
 	s := &p.silences
-	s.writeMu.Lock()
+	if err := p.lockSilences(ctx); err != nil {
+		return status.Silence{}, err
+	}
 	defer s.writeMu.Unlock()
-	if p.shared != nil { // start from what the other collectors wrote
-		p.refreshSilences(ctx)
-	}
-	if s.unreadable {
-		return status.Silence{}, errSilencesUnreadable
-	}
 	next := slices.DeleteFunc(s.snapshot(), func(sl status.Silence) bool { return !sl.Until.After(now) })
 	if len(next) >= maxSilences {
 		return status.Silence{}, errTooManySilences
@@ -130,14 +142,10 @@ func (p *retrainProcessor) addSilence(ctx context.Context, model, version string
 // deleteSilence ends a silence now.
 func (p *retrainProcessor) deleteSilence(ctx context.Context, id string) error {
 	s := &p.silences
-	s.writeMu.Lock()
+	if err := p.lockSilences(ctx); err != nil {
+		return err
+	}
 	defer s.writeMu.Unlock()
-	if p.shared != nil { // start from what the other collectors wrote
-		p.refreshSilences(ctx)
-	}
-	if s.unreadable {
-		return errSilencesUnreadable
-	}
 	next := s.snapshot()
 	i := slices.IndexFunc(next, func(sl status.Silence) bool { return sl.ID == id })
 	if i < 0 || !next[i].Until.After(p.now()) {
@@ -163,9 +171,7 @@ func (p *retrainProcessor) writeSilences(ctx context.Context, list []status.Sile
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, loadTimeout)
-	defer cancel()
-	if err := p.store.write(ctx, []*storage.Operation{storage.SetOperation(silencesKey, b)}); err != nil {
+	if err := p.store.write(ctx, []*storage.Operation{storage.SetOperation(silencesKey, b)}); err != nil { // bounded by loadTimeout
 		p.telemetry.ProcessorRetrainStateErrors.Add(ctx, 1, p.attrs.stateWrite...)
 		return fmt.Errorf("store the silences: %w", err)
 	}
@@ -204,10 +210,9 @@ func (p *retrainProcessor) restoreSilences(ctx context.Context) {
 		p.silences.writeMu.Unlock()
 		return
 	}
-	p.silences.mu.Lock()
-	p.silences.list = stored.Silences
-	p.silences.any.Store(len(stored.Silences) > 0)
-	p.silences.mu.Unlock()
+	p.silences.writeMu.Lock()
+	p.silences.set(stored.Silences)
+	p.silences.writeMu.Unlock()
 	if n := len(p.silences.active(p.now())); n > 0 {
 		p.logger.Info("Restored the silences", zap.Int("silences", n))
 	}
