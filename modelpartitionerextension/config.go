@@ -2,9 +2,10 @@ package modelpartitionerextension // import "github.com/visutility/otelcol-retra
 
 import (
 	"errors"
-	"fmt"
 
 	"go.opentelemetry.io/collector/component"
+
+	"github.com/visutility/otelcol-retrain/internal/modelattr"
 )
 
 // Config is the model_partitioner's configuration. The keys and defaults are the retrain
@@ -23,19 +24,14 @@ var _ component.Config = (*Config)(nil)
 
 func createDefaultConfig() component.Config {
 	return &Config{
-		ModelAttribute:   "ml.model.id",
-		VersionAttribute: "ml.model.version",
+		ModelAttribute:   modelattr.DefaultModel,
+		VersionAttribute: modelattr.DefaultVersion,
 	}
 }
 
 // Validate checks the keys at load; each error names the key and the bad value.
 func (cfg *Config) Validate() error {
 	var errs []error
-	if cfg.ModelAttribute == "" {
-		errs = append(errs, errors.New("model_attribute must not be empty"))
-	}
-	if cfg.VersionAttribute != "" && cfg.VersionAttribute == cfg.ModelAttribute {
-		errs = append(errs, fmt.Errorf("version_attribute must differ from model_attribute (both %q)", cfg.VersionAttribute))
-	}
+	errs = append(errs, modelattr.Validate(cfg.ModelAttribute, cfg.VersionAttribute))
 	return errors.Join(errs...)
 }

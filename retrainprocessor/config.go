@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/collector/config/confighttp"
 	"go.opentelemetry.io/collector/confmap"
 
+	"github.com/visutility/otelcol-retrain/internal/modelattr"
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/observer"
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/strategy"
 	"github.com/visutility/otelcol-retrain/retrainprocessor/internal/window"
@@ -208,8 +209,8 @@ func defaultStatus() confighttp.ServerConfig {
 
 func createDefaultConfig() component.Config {
 	return &Config{
-		ModelAttribute:     "ml.model.id",
-		VersionAttribute:   "ml.model.version",
+		ModelAttribute:     modelattr.DefaultModel,
+		VersionAttribute:   modelattr.DefaultVersion,
 		EvaluationInterval: 60 * time.Second,
 		Window:             5 * time.Minute,
 		MinSamples:         100,
@@ -231,12 +232,7 @@ func createDefaultConfig() component.Config {
 // Validate checks every key at load; each error names the key and the bad value.
 func (cfg *Config) Validate() error {
 	var errs []error
-	if cfg.ModelAttribute == "" {
-		errs = append(errs, errors.New("model_attribute must not be empty"))
-	}
-	if cfg.VersionAttribute != "" && cfg.VersionAttribute == cfg.ModelAttribute {
-		errs = append(errs, fmt.Errorf("version_attribute must differ from model_attribute (both %q)", cfg.VersionAttribute))
-	}
+	errs = append(errs, modelattr.Validate(cfg.ModelAttribute, cfg.VersionAttribute))
 	if cfg.EvaluationInterval <= 0 {
 		errs = append(errs, fmt.Errorf("evaluation_interval must be a positive duration (got %s)", cfg.EvaluationInterval))
 	} else if cfg.EvaluationInterval < minEvaluationInterval {
