@@ -69,12 +69,16 @@ func (r results) get(name, unit string) (float64, bool) {
 	if len(v) == 0 {
 		return math.NaN(), false
 	}
-	s := slices.Clone(v)
-	slices.Sort(s)
-	if len(s)%2 == 1 {
-		return s[len(s)/2], true
+	return medianOf(slices.Clone(v)), true
+}
+
+// medianOf sorts v and returns its median; v is not empty.
+func medianOf(v []float64) float64 {
+	slices.Sort(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2]
 	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2, true
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2
 }
 
 func (r results) must(name, unit string) float64 {
@@ -97,11 +101,7 @@ func (r results) paired(a, b, unit string, f func(a, b float64) float64) (med, l
 	if len(v) == 0 {
 		return math.NaN(), math.NaN(), math.NaN()
 	}
-	slices.Sort(v)
-	med = v[len(v)/2]
-	if len(v)%2 == 0 {
-		med = (v[len(v)/2-1] + v[len(v)/2]) / 2
-	}
+	med = medianOf(v)
 	return med, v[0], v[len(v)-1]
 }
 

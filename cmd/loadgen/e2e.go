@@ -136,19 +136,19 @@ func runE2E(ctx context.Context, args []string) error {
 			median(rs, func(r fixedRun) float64 { return float64(r.hwm) / (1 << 20) }),
 			ramps[name])
 	}
-	cpuPerPoint := func(r fixedRun) float64 { return r.cpu / float64(r.res.points) }
-	fr := pairRatios(fixed[base], fixed[with], cpuPerPoint)
-	fmt.Printf("  CPU per point with/without, per pair: %s; median %.3fx, spread %.3f-%.3fx (target <= 1.05x)\n",
-		formatRatios(fr), median(fr, func(x float64) float64 { return x }), slices.Min(fr), slices.Max(fr))
-	emit("BenchmarkE2E/pairs/run=fixed/rate=%.0f \t1\t%.4f median-ratio\t%.4f min-ratio\t%.4f max-ratio\t%d pairs",
-		f.load.rate, median(fr, func(x float64) float64 { return x }), slices.Min(fr), slices.Max(fr), len(fr))
-	if len(high[base]) > 0 {
-		hr := pairRatios(high[base], high[with], cpuPerPoint)
-		fmt.Printf("  collector CPU per point at %.0f points/s with/without, per pair: %s; median %.3fx, spread %.3f-%.3fx\n",
-			f.highRate, formatRatios(hr), median(hr, func(x float64) float64 { return x }), slices.Min(hr), slices.Max(hr))
-		emit("BenchmarkE2E/pairs/run=high/rate=%.0f \t1\t%.4f median-ratio\t%.4f min-ratio\t%.4f max-ratio\t%d pairs",
-			f.highRate, median(hr, func(x float64) float64 { return x }), slices.Min(hr), slices.Max(hr), len(hr))
+	// pairs prints and records the pairs' ratios of collector CPU per point, their median and spread.
+	pairs := func(run string, rate float64, base, with []fixedRun, label, target string) {
+		rs := pairRatios(base, with, func(r fixedRun) float64 { return r.cpu / float64(r.res.points) })
+		if len(rs) == 0 {
+			return
+		}
+		med := median(rs, func(x float64) float64 { return x })
+		fmt.Printf("  %s, per pair: %s; median %.3fx, spread %.3f-%.3fx%s\n", label, formatRatios(rs), med, slices.Min(rs), slices.Max(rs), target)
+		emit("BenchmarkE2E/pairs/run=%s/rate=%.0f \t1\t%.4f median-ratio\t%.4f min-ratio\t%.4f max-ratio\t%d pairs",
+			run, rate, med, slices.Min(rs), slices.Max(rs), len(rs))
 	}
+	pairs("fixed", f.load.rate, fixed[base], fixed[with], "CPU per point with/without", " (target <= 1.05x)")
+	pairs("high", f.highRate, high[base], high[with], fmt.Sprintf("collector CPU per point at %.0f points/s with/without", f.highRate), "")
 	if ramps[base] > 0 {
 		fmt.Printf("  highest sustained rate with/without: %.3fx (target >= 0.95x)\n", ramps[with]/ramps[base])
 	}
