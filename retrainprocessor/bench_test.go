@@ -566,16 +566,7 @@ func newAppChunk(first, n, signals int) *appChunk {
 	for i := first; i < first+n; i++ {
 		sm := benchResource(c.md.ResourceMetrics().AppendEmpty(), i)
 		if signals&withLatency != 0 {
-			m := sm.Metrics().AppendEmpty()
-			m.SetName("ml.model.latency")
-			m.SetUnit("ms")
-			h := m.SetEmptyHistogram()
-			h.SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
-			dp := h.DataPoints().AppendEmpty()
-			dp.SetStartTimestamp(start)
-			dp.ExplicitBounds().FromRaw(sdkBounds)
-			dp.BucketCounts().FromRaw(make([]uint64, benchExplicitBuckets))
-			c.hist = append(c.hist, dp)
+			c.hist = append(c.hist, cumulativeHistogram(sm, "ml.model.latency", "ms", start, sdkBounds))
 		}
 		if signals&withThroughput != 0 {
 			m := sm.Metrics().AppendEmpty()
@@ -597,15 +588,7 @@ func newAppChunk(first, n, signals int) *appChunk {
 			c.gauges = append(c.gauges, dp)
 		}
 		if signals&withScore != 0 {
-			m := sm.Metrics().AppendEmpty()
-			m.SetName("ml.model.score")
-			m.SetUnit("1")
-			h := m.SetEmptyHistogram()
-			h.SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
-			dp := h.DataPoints().AppendEmpty()
-			dp.SetStartTimestamp(start)
-			dp.ExplicitBounds().FromRaw(benchScoreBounds)
-			dp.BucketCounts().FromRaw(make([]uint64, benchScoreBuckets))
+			dp := cumulativeHistogram(sm, "ml.model.score", "1", start, benchScoreBounds)
 			dp.SetMin(0.01)
 			dp.SetMax(0.99)
 			c.scores = append(c.scores, dp)
@@ -613,6 +596,21 @@ func newAppChunk(first, n, signals int) *appChunk {
 	}
 	c.points = len(c.hist) + len(c.sums) + len(c.gauges) + len(c.scores)
 	return c
+}
+
+// cumulativeHistogram appends to sm a cumulative explicit histogram with one point over bounds,
+// its counts zero.
+func cumulativeHistogram(sm pmetric.ScopeMetrics, name, unit string, start pcommon.Timestamp, bounds []float64) pmetric.HistogramDataPoint {
+	m := sm.Metrics().AppendEmpty()
+	m.SetName(name)
+	m.SetUnit(unit)
+	h := m.SetEmptyHistogram()
+	h.SetAggregationTemporality(pmetric.AggregationTemporalityCumulative)
+	dp := h.DataPoints().AppendEmpty()
+	dp.SetStartTimestamp(start)
+	dp.ExplicitBounds().FromRaw(bounds)
+	dp.BucketCounts().FromRaw(make([]uint64, len(bounds)+1))
+	return dp
 }
 
 // export sets the chunk to its k-th export (k from 0) at time at: 10 (k+1) predictions in each of
